@@ -1,0 +1,154 @@
+"""One-dimensional densities the book reasons with: a Gaussian and a Gaussian mixture.
+
+Both share one interface, so every divergence and figure works on either:
+``pdf``, ``log_prob`` (on NumPy arrays *and* torch tensors, keeping the type),
+``sample``, ``mean``, ``variance`` and ``bounds`` (an interval holding all but a
+negligible part of the mass, for grids and quadrature).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence, Union
+
+import numpy as np
+import torch
+from scipy.special import logsumexp
+
+ArrayLike = Union[np.ndarray, torch.Tensor, float]
+
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+def _as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def _gaussian_log_prob(x: ArrayLike, mean: float, std: float) -> ArrayLike:
+    """log N(x; μ, σ²) = −(x − μ)² / (2σ²) − log σ − ½ log 2π."""
+    if not isinstance(x, torch.Tensor):
+        x = np.asarray(x, dtype=np.float64)
+    return -0.5 * ((x - mean) / std) ** 2 - math.log(std) - LOG_SQRT_2PI
+
+
+def _exp(values: ArrayLike) -> ArrayLike:
+    return values.exp() if isinstance(values, torch.Tensor) else np.exp(values)
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    """The normal density N(mean, std²) on the real line."""
+
+    mean: float = 0.0
+    std: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.mean) and math.isfinite(self.std)):
+            raise ValueError(f"Gaussian needs a finite mean and std, got mean={self.mean}, std={self.std}.")
+        if self.std <= 0:
+            raise ValueError(f"Gaussian std must be positive, got std={self.std}. Pass the standard deviation, not its log.")
+
+    @property
+    def variance(self) -> float:
+        return self.std**2
+
+    def log_prob(self, x: ArrayLike) -> ArrayLike:
+        """log p(x), elementwise; a tensor in gives a tensor out."""
+        return _gaussian_log_prob(x, self.mean, self.std)
+
+    def pdf(self, x: ArrayLike) -> ArrayLike:
+        """p(x), elementwise."""
+        return _exp(self.log_prob(x))
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """n independent draws as a float64 array (``rng``: a Generator or a seed)."""
+        return _as_rng(rng).normal(self.mean, self.std, size=n)
+
+    def bounds(self, n_std: float = 12.0) -> tuple[float, float]:
+        """An interval [μ − kσ, μ + kσ] outside which the mass is negligible."""
+        return self.mean - n_std * self.std, self.mean + n_std * self.std
+
+    def breakpoints(self) -> list[float]:
+        """Where the density peaks: hints that help adaptive quadrature."""
+        return [self.mean]
+
+
+@dataclass(frozen=True)
+class GaussianMixture:
+    """p(x) = Σ_k w_k N(x; μ_k, σ_k²) with weights w_k ≥ 0 summing to 1."""
+
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    stds: tuple[float, ...]
+
+    def __init__(self, weights: Sequence[float], means: Sequence[float], stds: Sequence[float]) -> None:
+        weights, means, stds = (tuple(float(v) for v in seq) for seq in (weights, means, stds))
+        if not (len(weights) == len(means) == len(stds)) or not weights:
+            raise ValueError(
+                f"GaussianMixture needs as many weights, means and stds (at least one each); "
+                f"got {len(weights)}, {len(means)} and {len(stds)}."
+            )
+        if any(w < 0 for w in weights) or not math.isclose(sum(weights), 1.0, abs_tol=1e-9):
+            raise ValueError(f"Mixture weights must be non-negative and sum to 1, got {weights} (sum {sum(weights)}).")
+        for mean, std in zip(means, stds):
+            Gaussian(mean, std)  # validates each component
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "means", means)
+        object.__setattr__(self, "stds", stds)
+
+    @classmethod
+    def two_modes(cls, separation: float, weight: float = 0.5, std: float = 1.0) -> GaussianMixture:
+        """w N(−s/2, σ²) + (1 − w) N(s/2, σ²): the book's two-mode target."""
+        return cls((weight, 1.0 - weight), (-separation / 2, separation / 2), (std, std))
+
+    @property
+    def components(self) -> list[Gaussian]:
+        return [Gaussian(m, s) for m, s in zip(self.means, self.stds)]
+
+    @property
+    def mean(self) -> float:
+        """E[x] = Σ w_k μ_k."""
+        return float(np.dot(self.weights, self.means))
+
+    @property
+    def variance(self) -> float:
+        """Var[x] = Σ w_k (σ_k² + μ_k²) − (Σ w_k μ_k)² (law of total variance)."""
+        second_moment = np.dot(self.weights, np.square(self.stds) + np.square(self.means))
+        return float(second_moment - self.mean**2)
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.variance)
+
+    def log_prob(self, x: ArrayLike) -> ArrayLike:
+        """log p(x) = logsumexp_k (log w_k + log N(x; μ_k, σ_k²)), stable far in the tails."""
+        is_tensor = isinstance(x, torch.Tensor)
+        if not is_tensor:
+            x = np.asarray(x, dtype=np.float64)
+        terms = [
+            _gaussian_log_prob(x, m, s) + (math.log(w) if w > 0 else -math.inf)
+            for w, m, s in zip(self.weights, self.means, self.stds)
+        ]
+        if is_tensor:
+            return torch.logsumexp(torch.stack(terms), dim=0)
+        return logsumexp(np.stack(terms), axis=0)
+
+    def pdf(self, x: ArrayLike) -> ArrayLike:
+        return _exp(self.log_prob(x))
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """n draws: pick a component by its weight, then draw from it."""
+        rng = _as_rng(rng)
+        component = rng.choice(len(self.weights), size=n, p=self.weights)
+        return rng.normal(np.take(self.means, component), np.take(self.stds, component))
+
+    def bounds(self, n_std: float = 12.0) -> tuple[float, float]:
+        lows, highs = zip(*(c.bounds(n_std) for c in self.components))
+        return min(lows), max(highs)
+
+    def breakpoints(self) -> list[float]:
+        return sorted(self.means)
+
+
+Density = Union[Gaussian, GaussianMixture]

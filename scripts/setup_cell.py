@@ -1,0 +1,75 @@
+"""The set-up cell every notebook starts with, rendered from `_config.yml`.
+
+The repository's address is written once, in `_config.yml`; this script renders
+the set-up cell from it and writes it into each notebook (`make notebooks` runs
+it first), and the hygiene tests check every stored notebook carries it.
+
+    python scripts/setup_cell.py notebooks/*.ipynb
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+MARKER = "# Set-up:"
+
+
+def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
+    """`git+` install address of the book's repository, on its configured branch."""
+    repository = yaml.safe_load(config_path.read_text())["repository"]
+    return f"git+{repository['url']}@{repository.get('branch', 'main')}"
+
+
+def render(config_path: Path = ROOT / "_config.yml") -> str:
+    """Source of the set-up cell: installs gan_lib in Colab (keeping Colab's torch), reports device and profile."""
+    return "\n".join(
+        [
+            f"{MARKER} in Colab, install gan_lib from the book's repository (Colab's own torch is kept);",
+            "# everywhere, seed the generators and report the device and the run profile.",
+            "import sys",
+            "",
+            'if "google.colab" in sys.modules:',
+            f'    %pip install -q "gan-lib @ {repository_url(config_path)}"',
+            "",
+            "from gan_lib import runtime",
+            "",
+            "device, profile = runtime.setup(seed=0)",
+        ]
+    )
+
+
+def first_code_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
+    return next((cell for cell in notebook.cells if cell.cell_type == "code"), None)
+
+
+def sync(path: Path, source: str) -> bool:
+    """Make the notebook's first code cell the set-up cell; True if the file changed."""
+    notebook = nbformat.read(path, as_version=4)
+    cell = first_code_cell(notebook)
+    if cell is not None and cell.source == source:
+        return False
+    if cell is not None and cell.source.startswith(MARKER):
+        cell.source = source
+    else:
+        index = notebook.cells.index(cell) if cell is not None else len(notebook.cells)
+        notebook.cells.insert(index, nbformat.v4.new_code_cell(source))
+    tmp = path.with_suffix(".ipynb.tmp")
+    nbformat.write(notebook, tmp)
+    tmp.replace(path)
+    return True
+
+
+def main(paths: list[str]) -> None:
+    source = render()
+    for path in map(Path, paths):
+        if sync(path, source):
+            print(f"set-up cell updated: {path}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

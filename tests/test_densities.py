@@ -1,0 +1,62 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate, stats
+
+from gan_lib.densities import Gaussian, GaussianMixture
+
+
+def test_gaussian_matches_scipy_on_numpy_and_torch():
+    p = Gaussian(0.5, 2.0)
+    x = np.linspace(-10, 10, 101)
+    np.testing.assert_allclose(p.pdf(x), stats.norm(0.5, 2.0).pdf(x), rtol=1e-12)
+    log_t = p.log_prob(torch.tensor(x))
+    assert isinstance(log_t, torch.Tensor)
+    np.testing.assert_allclose(log_t.numpy(), stats.norm(0.5, 2.0).logpdf(x), rtol=1e-12)
+
+
+def test_mixture_matches_weighted_sum_and_integrates_to_one():
+    mix = GaussianMixture((0.3, 0.7), (-2.0, 1.0), (0.5, 1.5))
+    x = np.linspace(-8, 8, 201)
+    expected = 0.3 * stats.norm(-2, 0.5).pdf(x) + 0.7 * stats.norm(1, 1.5).pdf(x)
+    np.testing.assert_allclose(mix.pdf(x), expected, rtol=1e-12)
+    np.testing.assert_allclose(mix.pdf(torch.tensor(x)).numpy(), expected, rtol=1e-12)
+    assert integrate.quad(mix.pdf, *mix.bounds(), points=mix.breakpoints())[0] == pytest.approx(1.0, abs=1e-10)
+
+
+def test_mixture_log_prob_is_finite_far_in_the_tails():
+    mix = GaussianMixture.two_modes(4.0)
+    assert np.isfinite(mix.log_prob(np.array([-200.0, 200.0]))).all()
+
+
+def test_mixture_moments_match_samples():
+    mix = GaussianMixture.two_modes(4.0, weight=0.3)
+    x = mix.sample(400_000, rng=0)
+    assert mix.mean == pytest.approx(0.3 * -2 + 0.7 * 2)
+    assert x.mean() == pytest.approx(mix.mean, abs=0.02)
+    assert x.var() == pytest.approx(mix.variance, rel=0.01)
+
+
+def test_sampling_is_seeded():
+    p = Gaussian(1.0, 3.0)
+    assert np.array_equal(p.sample(10, rng=1), p.sample(10, rng=1))
+    assert not np.array_equal(p.sample(10, rng=1), p.sample(10, rng=2))
+
+
+@pytest.mark.parametrize("mean, std", [(0.0, -1.0), (0.0, 0.0), (math.nan, 1.0)])
+def test_bad_gaussian_parameters_are_clear_errors(mean, std):
+    with pytest.raises(ValueError, match="Gaussian"):
+        Gaussian(mean, std)
+
+
+def test_bad_mixture_parameters_are_clear_errors():
+    with pytest.raises(ValueError, match="sum to 1"):
+        GaussianMixture((0.5, 0.6), (0, 1), (1, 1))
+    with pytest.raises(ValueError, match="non-negative"):
+        GaussianMixture((1.5, -0.5), (0, 1), (1, 1))
+    with pytest.raises(ValueError, match="as many"):
+        GaussianMixture((0.5, 0.5), (0, 1, 2), (1, 1))
+    with pytest.raises(ValueError, match="positive"):
+        GaussianMixture((0.5, 0.5), (0, 1), (1, -1))
