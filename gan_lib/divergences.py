@@ -94,3 +94,24 @@ def cross_entropy_grid(p: Density, q: Density, x: np.ndarray | None = None) -> f
 def entropy_grid(p: Density, x: np.ndarray | None = None) -> float:
     """H(p) = −∫ p log p on a grid."""
     return cross_entropy_grid(p, p, x)
+
+
+def _jsd_integrand(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+    """½ p (log p − log m) + ½ q (log q − log m), m = (p + q)/2, from log-densities."""
+    log_m = np.logaddexp(log_p, log_q) - math.log(2.0)
+    return 0.5 * (np.exp(log_p) * (log_p - log_m) + np.exp(log_q) * (log_q - log_m))
+
+
+def jsd_grid(p: Density, q: Density, x: np.ndarray | None = None) -> float:
+    """JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, on a grid; 0 ≤ JSD ≤ log 2."""
+    x = grid_for(p, q) if x is None else np.asarray(x, dtype=np.float64)
+    return _on_grid(_jsd_integrand(p.log_prob(x), q.log_prob(x)), x)
+
+
+def jsd_quad(p: Density, q: Density) -> float:
+    """JSD(p ‖ q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, by adaptive quadrature."""
+
+    def integrand(t: float) -> float:
+        return float(_jsd_integrand(np.float64(p.log_prob(t)), np.float64(q.log_prob(t))))
+
+    return _quad(integrand, p, q)

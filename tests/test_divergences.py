@@ -67,3 +67,14 @@ def test_bad_grid_and_parameters_are_clear_errors():
         kl_grid(p, p, np.array([0.0, 2.0, 1.0]))
     with pytest.raises(ValueError, match="positive"):
         kl_gaussians(0.0, -1.0, 0.0, 1.0)
+
+
+def test_jsd_grid_and_quadrature_agree_and_respect_bounds():
+    from gan_lib.divergences import jsd_grid, jsd_quad
+
+    p, q = GaussianMixture.two_modes(4.0), Gaussian(0.5, 1.2)
+    assert jsd_quad(p, q) == pytest.approx(jsd_grid(p, q), abs=1e-8)
+    assert jsd_quad(p, q) == pytest.approx(jsd_quad(q, p), abs=1e-12)
+    assert jsd_quad(p, p) == pytest.approx(0.0, abs=1e-12)
+    assert 0 < jsd_quad(Gaussian(0, 1), Gaussian(60, 1)) <= math.log(2) + 1e-12
+    assert jsd_quad(Gaussian(0, 1), Gaussian(60, 1)) == pytest.approx(math.log(2), abs=1e-9)
