@@ -51,7 +51,8 @@ def _on_grid(integrand: np.ndarray, x: np.ndarray) -> float:
     return float(integrate.trapezoid(integrand, x))
 
 
-def _quad(integrand: Callable[[float], float], *densities: Density) -> float:
+def integrate_quad(integrand: Callable[[float], float], *densities: Density) -> float:
+    """∫ integrand dx over the densities' common bounds, with their peaks as breakpoints for `quad`."""
     low, high = common_bounds(*densities)
     points = sorted({p for d in densities for p in d.breakpoints() if low < p < high})
     value, _ = integrate.quad(integrand, low, high, points=points or None, limit=QUAD_LIMIT, epsabs=1e-13, epsrel=1e-11)
@@ -72,12 +73,12 @@ def kl_quad(p: Density, q: Density) -> float:
         log_p = float(p.log_prob(t))
         return math.exp(log_p) * (log_p - float(q.log_prob(t)))
 
-    return _quad(integrand, p, q)
+    return integrate_quad(integrand, p, q)
 
 
 def cross_entropy_quad(p: Density, q: Density) -> float:
     """H(p, q) = −∫ p(x) log q(x) dx = H(p) + KL(p ‖ q)."""
-    return _quad(lambda t: -float(p.pdf(t)) * float(q.log_prob(t)), p, q)
+    return integrate_quad(lambda t: -float(p.pdf(t)) * float(q.log_prob(t)), p, q)
 
 
 def entropy_quad(p: Density) -> float:
@@ -114,4 +115,4 @@ def jsd_quad(p: Density, q: Density) -> float:
     def integrand(t: float) -> float:
         return float(_jsd_integrand(np.float64(p.log_prob(t)), np.float64(q.log_prob(t))))
 
-    return _quad(integrand, p, q)
+    return integrate_quad(integrand, p, q)
