@@ -95,3 +95,10 @@ def test_plain_tqdm_does_not_flood_the_stored_notebooks():
             for output in cell.outputs:
                 if output.output_type == "stream":
                     assert output.text.count("\r") < 50, f"{path.name}: use tqdm.auto, not plain tqdm"
+
+
+def test_mathjax_is_served_with_the_book():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    (extra,) = config["html_extra_path"]
+    script = config["mathjax_path"].removeprefix("../")  # Sphinx puts it under _static/
+    assert (ROOT / extra / script).is_file(), "the local MathJax file named in _config.yml is missing"
