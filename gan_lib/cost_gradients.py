@@ -23,6 +23,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from scipy.stats import norm
+
 from gan_lib.densities import Density
 from gan_lib.losses import generator_cost
 
@@ -128,3 +130,15 @@ def ml_weight_relative_variance(shift: float) -> float:
     so the relative variance is the χ² divergence χ²(p_data ‖ p_g).
     """
     return math.expm1(shift**2)
+
+
+def ml_top_share(shift: float, fraction: float) -> float:
+    """Share of the maximum-likelihood gradient carried by the top ``fraction`` of samples, in expectation,
+    for p_data = N(0, 1), p_g = N(δ, 1), D = D*: Φ(Φ⁻¹(q) + δ).
+
+    With x = δ + z, e^(a*) = e^(−δz − δ²/2), largest for the smallest z, and e^(−δz − δ²/2) φ(z) = φ(z + δ):
+    the top q of samples (z < Φ⁻¹(q)) carry ∫_{−∞}^{Φ⁻¹(q)} φ(z + δ) dz of the unit total.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be in (0, 1), e.g. 0.01 for the top 1%, got {fraction}")
+    return float(norm.cdf(norm.ppf(fraction) + shift))

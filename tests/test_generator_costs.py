@@ -11,6 +11,7 @@ from gan_lib.cost_gradients import (
     logit_gradient,
     minibatch_means,
     minibatch_relative_std,
+    ml_top_share,
     ml_weight_relative_variance,
     optimal_logit,
     per_sample_generator_gradients,
@@ -140,6 +141,15 @@ def test_top_share_ordering_on_one_batch():
     shares = {name: top_share(logit_gradient(name, logit(x)), 0.01) for name in COSTS}
     assert shares["maximum_likelihood"] > 0.5 > shares["minimax"] > shares["non_saturating"]
     assert shares["non_saturating"] < 0.02  # almost uniform: 1% of samples, about 1% of the gradient
+    assert shares["maximum_likelihood"] == pytest.approx(ml_top_share(shift, 0.01), abs=0.05)  # heavy tail: loose
+
+
+@pytest.mark.parametrize("shift", [0.5, 1.0, 2.0])
+def test_ml_top_share_closed_form_matches_a_large_batch(shift):
+    logit = optimal_logit(Gaussian(0.0, 1.0), Gaussian(shift, 1.0))
+    x = torch.from_numpy(Gaussian(shift, 1.0).sample(400_000, rng=1))
+    measured = top_share(logit_gradient("maximum_likelihood", logit(x)), 0.1)
+    assert measured == pytest.approx(ml_top_share(shift, 0.1), abs=0.01)
 
 
 def test_torch_optimal_logit_matches_the_game_module():
@@ -193,8 +203,19 @@ def test_minimax_gradient_at_optimal_d_is_twice_the_jsd_gradient():
     np.testing.assert_allclose(exact, fd, atol=1e-6)
 
 
+def test_non_saturating_gradient_at_optimal_d_is_reverse_kl_minus_twice_jsd():
+    # Exercise 3's answer: against D*, −E log D* has the gradient of KL(p_g ‖ p_data) − 2 JSD(p_data ‖ p_g).
+    p_data, mean, std = IDENTITY_CASES[1]
+    logit = optimal_logit(p_data, Gaussian(mean, std))
+    exact = (WEIGHTS @ per_sample_generator_gradients("non_saturating", logit, mean, std, Z)).numpy()
+    fd = finite_difference_gradient(lambda m, s: kl_quad(Gaussian(m, s), p_data) - 2 * jsd_quad(p_data, Gaussian(m, s)), mean, std)
+    np.testing.assert_allclose(exact, fd, atol=1e-6)
+
+
 def test_bad_inputs_are_clear_errors():
     with pytest.raises(ValueError, match="Valid names"):
         logit_gradient("wasserstein", torch.zeros(3))
     with pytest.raises(ValueError, match="std must be positive"):
         per_sample_generator_gradients("minimax", lambda x: x, 0.0, 0.0, Z[:3])
+    with pytest.raises(ValueError, match="fraction"):
+        ml_top_share(1.0, 1.0)
