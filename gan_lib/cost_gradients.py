@@ -18,6 +18,7 @@ gradient equals ∇_θ KL(p_data ‖ p_g) in expectation (Goodfellow 2014b).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -25,8 +26,8 @@ import torch
 
 from scipy.stats import norm
 
-from gan_lib.densities import Density
-from gan_lib.losses import generator_cost
+from gan_lib.densities import Density, Gaussian
+from gan_lib.losses import GENERATOR_COSTS, generator_cost
 
 Logit = Callable[[torch.Tensor], torch.Tensor]
 
@@ -142,3 +143,35 @@ def ml_top_share(shift: float, fraction: float) -> float:
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"fraction must be in (0, 1), e.g. 0.01 for the top 1%, got {fraction}")
     return float(norm.cdf(norm.ppf(fraction) + shift))
+
+
+def expected_share_curve(per_sample: torch.Tensor, weights: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """The population version of :func:`top_share`, from quadrature nodes: for each q, the share of
+    E|g| carried by the fraction q of the probability mass where |g| is largest. Returns (q, share)."""
+    magnitude = np.abs(np.asarray(per_sample, dtype=np.float64))
+    mass = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(-magnitude, kind="stable")
+    return np.cumsum(mass[order]) / mass.sum(), np.cumsum((mass * magnitude)[order]) / (mass @ magnitude)
+
+
+@dataclass(frozen=True)
+class CostNoiseReading:
+    """What the gradient-noise explorer shows for one cost at one generator offset."""
+
+    noise_to_signal: float  # sd/|mean| of a minibatch mean of the per-sample weights
+    top_1_percent_share: float  # expected share of the gradient carried by the top 1% of samples
+
+
+def gradient_noise_reading(shift: float, batch_size: int) -> dict[str, CostNoiseReading]:
+    """For p_data = N(0, 1), p_g = N(δ, 1) and D = D*: each cost's minibatch noise and top-1% share, by quadrature."""
+    if shift <= 0:
+        raise ValueError(f"shift must be positive (at shift 0 every weight is equal and nothing is noisy), got {shift}")
+    z, weights = standard_normal_quadrature()
+    logits = optimal_logit(Gaussian(0.0, 1.0), Gaussian(shift, 1.0))(shift + z)
+    readings = {}
+    for name in GENERATOR_COSTS:
+        g = logit_gradient(name, logits)
+        mass, share = expected_share_curve(g, weights)
+        noise = minibatch_relative_std(float(weights @ g), float(weights @ g**2), batch_size)
+        readings[name] = CostNoiseReading(noise, float(np.interp(0.01, mass, share)))
+    return readings

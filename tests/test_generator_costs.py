@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from gan_lib.cost_gradients import (
+    expected_share_curve,
+    gradient_noise_reading,
     kl_gradient_wrt_gaussian,
     logit_gradient,
     minibatch_means,
@@ -212,6 +214,21 @@ def test_non_saturating_gradient_at_optimal_d_is_reverse_kl_minus_twice_jsd():
     np.testing.assert_allclose(exact, fd, atol=1e-6)
 
 
+def test_expected_share_curve_matches_the_closed_form_and_a_batch():
+    shift = 3.0
+    logit = optimal_logit(Gaussian(0.0, 1.0), Gaussian(shift, 1.0))
+    reading = gradient_noise_reading(shift, batch_size=64)
+    assert reading["maximum_likelihood"].top_1_percent_share == pytest.approx(ml_top_share(shift, 0.01), abs=1e-6)
+    x = torch.from_numpy(Gaussian(shift, 1.0).sample(200_000, rng=2))
+    for name in ("minimax", "non_saturating"):
+        measured = top_share(logit_gradient(name, logit(x)), 0.01)
+        assert measured == pytest.approx(reading[name].top_1_percent_share, abs=0.01)
+    mass, share = expected_share_curve(torch.ones(5), torch.full((5,), 0.2))  # equal weights: share = mass
+    np.testing.assert_allclose(share, mass)
+    for name in COSTS:
+        assert reading[name].noise_to_signal == pytest.approx(minibatch_relative_std(*moments_at_shift(name, shift), 64))
+
+
 def test_bad_inputs_are_clear_errors():
     with pytest.raises(ValueError, match="Valid names"):
         logit_gradient("wasserstein", torch.zeros(3))
@@ -219,3 +236,5 @@ def test_bad_inputs_are_clear_errors():
         per_sample_generator_gradients("minimax", lambda x: x, 0.0, 0.0, Z[:3])
     with pytest.raises(ValueError, match="fraction"):
         ml_top_share(1.0, 1.0)
+    with pytest.raises(ValueError, match="shift must be positive"):
+        gradient_noise_reading(0.0, 64)
