@@ -57,3 +57,33 @@ def likelihood_explorer(x: np.ndarray, p_data):
         mean=widgets.FloatSlider(value=0.0, min=-4.0, max=4.0, step=0.1, description="μ"),
         std=widgets.FloatSlider(value=1.0, min=0.2, max=5.0, step=0.1, description="σ"),
     )
+
+
+COST_LABELS = {"minimax": "minimax", "non_saturating": "non-saturating", "maximum_likelihood": "maximum\nlikelihood"}
+
+
+def gradient_noise_explorer():
+    """Sliders for the generator offset δ and the batch size m: each cost's minibatch noise-to-signal and
+    the share of its gradient carried by the top 1% of samples (p_data = N(0, 1), p_g = N(δ, 1), D = D*)."""
+    import ipywidgets as widgets
+
+    from gan_lib.cost_gradients import gradient_noise_reading
+
+    def show(shift: float, batch_size: int) -> None:
+        readings = gradient_noise_reading(shift, batch_size)
+        fig, ax = plt.subplots()
+        names = list(readings)
+        noise = [readings[name].noise_to_signal for name in names]
+        colors = [viz.COLORS[role] for role in ("alternative", "generator", "discriminator")]
+        ax.bar([COST_LABELS[name] for name in names], noise, color=colors)
+        ax.axhline(1.0, color=viz.COLORS["reference"], ls="--", lw=1, label="noise = signal")
+        ax.set(yscale="log", ylabel=f"noise-to-signal, m = {batch_size}", ylim=(1e-3, 1e4))
+        ax.legend(loc="upper left")
+        plt.show()
+        print(" | ".join(f"{COST_LABELS[n].replace(chr(10), ' ')}: top 1% carry {r.top_1_percent_share:.1%}" for n, r in readings.items()))
+
+    return widgets.interactive(
+        show,
+        shift=widgets.FloatSlider(value=3.0, min=0.1, max=4.0, step=0.1, description="offset δ"),
+        batch_size=widgets.SelectionSlider(options=[8, 16, 32, 64, 128, 256, 512, 1024], value=64, description="batch m"),
+    )
