@@ -202,14 +202,15 @@ def fit_gaussian(
     objective: str,
     start: tuple[float, float] | None = None,
     method: str = "grid",
-    xatol: float = 1e-10,
-    fatol: float = 1e-15,
+    xatol: float = 1e-9,
+    fatol: float = 1e-13,
 ) -> GaussianFit:
     """q* = argmin_{μ, σ} D(p, N(μ, σ²)), D one of :data:`OBJECTIVES`, by Nelder–Mead over (μ, log σ).
 
     ``start`` is the initial (μ, σ) (default: p's own mean and std, the forward-KL answer).
     The result is a *local* minimum: for reverse KL and JSD on a multi-modal p, which
-    one depends on the start. Convergence to ``xatol`` in (μ, log σ) is checked.
+    one depends on the start. Convergence to ``xatol`` in (μ, log σ) and ``fatol`` nats is
+    checked (``fatol`` stays above the objective's rounding noise, ~1e-15 × its value).
     """
     _check_choice(objective, OBJECTIVES, "objective")
     start = (p.mean, p.std) if start is None else (float(start[0]), float(start[1]))

@@ -90,6 +90,9 @@ def test_jsd_fit_lies_between_forward_and_reverse_kl():
     for m in [1.0, 2.0, 3.5]:  # the centred fits: the JSD fit is wider than reverse KL's, narrower than forward KL's
         widths = [mode_seeking.branch_fits(m, objective)[0].std for objective in ("reverse_kl", "jsd", "forward_kl")]
         assert widths[0] < widths[1] < widths[2]
+    # nearly Gaussian p (m = 0.2): the three fits coincide to 1e-4 (measured spread 7e-7)
+    widths = [mode_seeking.branch_fits(0.2, objective)[0].std for objective in OBJECTIVES]
+    assert max(widths) - min(widths) < 1e-4
     for m in [3.0, 3.5, 4.0]:  # the mode-seeking fits: JSD is pulled further towards the other mode, and wider
         reverse, jsd = (mode_seeking.branch_fits(m, objective)[1] for objective in ("reverse_kl", "jsd"))
         assert 0 < jsd.mean < reverse.mean < m and 1 < reverse.std < jsd.std
@@ -137,3 +140,19 @@ def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="not inside"):
         mode_seeking.critical_half_separation_by_bisection(bracket=(2.9, 3.2))
     assert np.isfinite(fit_gaussian(p, "jsd").divergence)
+
+
+def test_exercise_answers():
+    # forward KL on 0.3 N(−3, 1) + 0.7 N(3, 1): mean 1.2, variance 1 + 0.21 · 36
+    fit = fit_gaussian(GaussianMixture.two_modes(6.0, weight=0.3), "forward_kl", start=(0.0, 1.0))
+    assert (fit.mean, fit.std) == pytest.approx((1.2, math.sqrt(8.56)), abs=1e-4)
+    # reverse KL on a light mode costs about −log w_k
+    for start, weight in [("left mode", 0.1), ("right mode", 0.9)]:
+        reading = fit_reading(separation=10.0, weight=0.1, objective="reverse_kl", start=start)
+        assert reading.fit.divergence == pytest.approx(-math.log(weight), abs=1e-5)
+    # JSD of one far-apart component of weight w: ½[w log(2w/(1+w)) + (1 − w) log 2 + log(2/(1+w))]
+    reading = fit_reading(separation=16.0, weight=0.3, objective="jsd", start="right mode")
+    w = 0.7
+    limit = 0.5 * (w * math.log(2 * w / (1 + w)) + (1 - w) * math.log(2) + math.log(2 / (1 + w)))
+    assert reading.fit.divergence == pytest.approx(limit, abs=1e-8)
+    assert (reading.fit.mean, reading.fit.std) == pytest.approx((8.0, 1.0), abs=1e-6)
