@@ -156,3 +156,13 @@ def test_exercise_answers():
     limit = 0.5 * (w * math.log(2 * w / (1 + w)) + (1 - w) * math.log(2) + math.log(2 / (1 + w)))
     assert reading.fit.divergence == pytest.approx(limit, abs=1e-8)
     assert (reading.fit.mean, reading.fit.std) == pytest.approx((8.0, 1.0), abs=1e-6)
+
+
+def test_explorer_builds_and_draws_once():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gan_lib.widgets import divergence_fit_explorer
+
+    explorer = divergence_fit_explorer()
+    assert [child.description for child in explorer.children[:4]] == ["s", "w", "objective", "start"]
