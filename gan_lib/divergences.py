@@ -8,12 +8,13 @@ with log-densities, p (log p − log q), so far tails do not produce 0 · log 0.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import integrate
+from scipy import integrate, optimize
 
-from gan_lib.densities import Density
+from gan_lib.densities import Density, Gaussian
 
 QUAD_LIMIT = 200
 
@@ -116,3 +117,116 @@ def jsd_quad(p: Density, q: Density) -> float:
         return float(_jsd_integrand(np.float64(p.log_prob(t)), np.float64(q.log_prob(t))))
 
     return integrate_quad(integrand, p, q)
+
+
+# ---------------------------------------------------------------------------
+# Fitting one Gaussian q = N(μ, σ²) to a target p under each divergence.
+#
+# We minimise over θ = (μ, log σ), so σ stays positive, with Nelder–Mead
+# (derivative-free: the objectives are integrals we only evaluate). Each
+# evaluation is a trapezoid rule on an even grid. For integrands that are
+# analytic in a strip |Im x| < d around the real line and decay fast, the
+# trapezoid rule's error falls like exp(−2πd/h) with the spacing h, so a grid
+# a few times finer than d agrees with adaptive quadrature to ~1e-12 at a small
+# fraction of its cost. Here d is set by the narrowest σ and, for a mixture, by
+# the complex zeros of p (log p is singular there): for two components of std σ
+# whose means are Δ apart they lie at |Im x| = πσ²/Δ, close to the real line
+# when the modes are far apart.
+# ---------------------------------------------------------------------------
+
+OBJECTIVES = ("forward_kl", "reverse_kl", "jsd")
+"""Names of the fitting objectives: KL(p ‖ q), KL(q ‖ p) and JSD(p ‖ q)."""
+
+METHODS = ("grid", "quad")
+
+
+def _analytic_half_width(density: Density) -> float:
+    """The d of the strip |Im x| < d where log density is analytic (up to a constant factor): min σ_k, π σ_min²/Δ."""
+    stds = getattr(density, "stds", (density.std,))
+    means = getattr(density, "means", (density.mean,))
+    spread = max(means) - min(means)
+    return min(min(stds), math.pi * min(stds) ** 2 / spread) if spread > 0 else min(stds)
+
+
+def fitting_grid(p: Density, q: Density, points_per_width: int = 8) -> np.ndarray:
+    """A grid over :func:`common_bounds` of p and q with spacing d / ``points_per_width`` (d: the smaller strip half-width)."""
+    low, high = common_bounds(p, q)
+    spacing = min(_analytic_half_width(p), _analytic_half_width(q)) / points_per_width
+    return np.linspace(low, high, int(math.ceil((high - low) / spacing)) + 1)
+
+
+def _check_choice(value: str, valid: tuple[str, ...], what: str) -> None:
+    if value not in valid:
+        raise ValueError(f"Unknown {what} {value!r}. Valid choices: {', '.join(valid)}.")
+
+
+def divergence_to_gaussian(p: Density, mean: float, std: float, objective: str, method: str = "grid") -> float:
+    """D(p, q) for q = N(mean, std²), in nats: ``forward_kl`` KL(p ‖ q), ``reverse_kl`` KL(q ‖ p), ``jsd`` JSD(p ‖ q).
+
+    ``method="grid"`` uses :func:`kl_grid`/:func:`jsd_grid` on :func:`fitting_grid`;
+    ``method="quad"`` uses :func:`kl_quad`/:func:`jsd_quad` (exact to ~1e-11, much slower).
+    """
+    _check_choice(objective, OBJECTIVES, "objective")
+    _check_choice(method, METHODS, "method")
+    q = Gaussian(mean, std)
+    if method == "quad":
+        kl, jsd, extra = kl_quad, jsd_quad, ()
+    else:
+        kl, jsd, extra = kl_grid, jsd_grid, (fitting_grid(p, q),)
+    if objective == "forward_kl":
+        return kl(p, q, *extra)
+    if objective == "reverse_kl":
+        return kl(q, p, *extra)
+    return jsd(p, q, *extra)
+
+
+@dataclass(frozen=True)
+class GaussianFit:
+    """The Gaussian N(mean, std²) minimising ``objective`` from ``start``, and the divergence there (nats)."""
+
+    objective: str
+    mean: float
+    std: float
+    divergence: float
+    start: tuple[float, float]
+    evaluations: int
+
+    @property
+    def model(self) -> Gaussian:
+        """The fitted density."""
+        return Gaussian(self.mean, self.std)
+
+
+def fit_gaussian(
+    p: Density,
+    objective: str,
+    start: tuple[float, float] | None = None,
+    method: str = "grid",
+    xatol: float = 1e-9,
+    fatol: float = 1e-13,
+) -> GaussianFit:
+    """q* = argmin_{μ, σ} D(p, N(μ, σ²)), D one of :data:`OBJECTIVES`, by Nelder–Mead over (μ, log σ).
+
+    ``start`` is the initial (μ, σ) (default: p's own mean and std, the forward-KL answer).
+    The result is a *local* minimum: for reverse KL and JSD on a multi-modal p, which
+    one depends on the start. Convergence to ``xatol`` in (μ, log σ) and ``fatol`` nats is
+    checked (``fatol`` stays above the objective's rounding noise, ~1e-15 × its value).
+    """
+    _check_choice(objective, OBJECTIVES, "objective")
+    start = (p.mean, p.std) if start is None else (float(start[0]), float(start[1]))
+    if not (math.isfinite(start[0]) and math.isfinite(start[1]) and start[1] > 0):
+        raise ValueError(f"start must be a finite (mean, std) with std > 0, got {start}.")
+
+    def objective_at(theta: np.ndarray) -> float:
+        return divergence_to_gaussian(p, theta[0], math.exp(theta[1]), objective, method)
+
+    result = optimize.minimize(
+        objective_at,
+        x0=[start[0], math.log(start[1])],
+        method="Nelder-Mead",
+        options={"xatol": xatol, "fatol": fatol, "maxiter": 5_000, "maxfev": 10_000},
+    )
+    if not result.success:
+        raise RuntimeError(f"fit_gaussian({objective!r}) from {start} did not converge: {result.message} Try another start.")
+    mean, log_std = (float(v) for v in result.x)
+    return GaussianFit(objective, mean, math.exp(log_std), float(result.fun), start, int(result.nfev))

@@ -8,8 +8,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from gan_lib import viz
-from gan_lib.densities import Gaussian
-from gan_lib.divergences import cross_entropy_quad, kl_quad
+from gan_lib.densities import Gaussian, GaussianMixture
+from gan_lib.divergences import (
+    OBJECTIVES,
+    GaussianFit,
+    cross_entropy_quad,
+    divergence_to_gaussian,
+    fit_gaussian,
+    kl_quad,
+)
 from gan_lib.likelihood import average_log_likelihood
 
 
@@ -86,4 +93,68 @@ def gradient_noise_explorer():
         show,
         shift=widgets.FloatSlider(value=3.0, min=0.1, max=4.0, step=0.1, description="offset δ"),
         batch_size=widgets.SelectionSlider(options=[8, 16, 32, 64, 128, 256, 512, 1024], value=64, description="batch m"),
+    )
+
+
+# --- Chapter 3: fitting one Gaussian under forward KL, reverse KL or JSD ---
+
+FIT_STARTS = ("centre", "left mode", "right mode")
+
+
+@dataclass(frozen=True)
+class FitReading:
+    """What the divergence-fit explorer shows: the target, the fitted Gaussian, and every divergence at the fit."""
+
+    target: GaussianMixture
+    fit: GaussianFit
+    divergences: dict  # objective name → D(p, q*) in nats, for all of OBJECTIVES
+
+
+def fit_start(target: GaussianMixture, start: str) -> tuple[float, float]:
+    """The optimiser's starting (μ, σ): the target's mean and std (``centre``) or a mode with its component's std."""
+    if start not in FIT_STARTS:
+        raise ValueError(f"Unknown start {start!r}. Valid starts: {', '.join(FIT_STARTS)}.")
+    if start == "centre":
+        return target.mean, target.std
+    k = int(np.argmin(target.means) if start == "left mode" else np.argmax(target.means))
+    return target.means[k], target.stds[k]
+
+
+def fit_reading(separation: float, weight: float, objective: str, start: str = "centre") -> FitReading:
+    """Fit N(μ, σ²) to w N(−s/2, 1) + (1 − w) N(s/2, 1) under ``objective`` from ``start``."""
+    target = GaussianMixture.two_modes(separation, weight)
+    fit = fit_gaussian(target, objective, start=fit_start(target, start))
+    values = {name: divergence_to_gaussian(target, fit.mean, fit.std, name) for name in OBJECTIVES}
+    return FitReading(target, fit, values)
+
+
+OBJECTIVE_LABELS = {
+    "forward_kl": r"$\mathrm{KL}(p\,\|\,q)$",
+    "reverse_kl": r"$\mathrm{KL}(q\,\|\,p)$",
+    "jsd": r"$\mathrm{JSD}(p\,\|\,q)$",
+}
+
+
+def divergence_fit_explorer():
+    """Sliders for the separation s and the weight w, menus for the objective and the start: the fit as they move."""
+    import ipywidgets as widgets
+
+    def show(separation: float, weight: float, objective: str, start: str) -> None:
+        reading = fit_reading(separation, weight, objective, start)
+        grid = np.linspace(-separation / 2 - 5, separation / 2 + 5, 500)
+        fig, ax = plt.subplots()
+        viz.plot_density(ax, grid, reading.target, "data", label="$p$")
+        viz.plot_density(ax, grid, reading.fit.model, "model", label=f"$q^*$ minimising {OBJECTIVE_LABELS[objective]}")
+        ax.set(xlabel="$x$", ylabel="density")
+        ax.legend(loc="upper right")
+        plt.show()
+        values = " | ".join(f"{name} {value:.4f}" for name, value in reading.divergences.items())
+        print(f"q* = N({reading.fit.mean:.3f}, {reading.fit.std:.3f}²) | at q*: {values} nats")
+
+    return widgets.interactive(
+        show,
+        separation=widgets.FloatSlider(value=6.0, min=0.0, max=12.0, step=0.25, description="s"),
+        weight=widgets.FloatSlider(value=0.5, min=0.05, max=0.95, step=0.05, description="w"),
+        objective=widgets.Dropdown(options=list(OBJECTIVES), value="reverse_kl", description="objective"),
+        start=widgets.Dropdown(options=list(FIT_STARTS), value="right mode", description="start"),
     )
