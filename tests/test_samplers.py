@@ -20,7 +20,7 @@ from gan_lib.samplers import (
     ks_critical_value,
     ks_distance_per_step,
     log_abs_det_jacobian,
-    median_wall_time,
+    best_wall_time,
     random_walk_metropolis,
     standard_normal_log_prob,
     steps_to_mix,
@@ -87,10 +87,13 @@ def test_made_density_integrates_to_one():
     assert total == pytest.approx(1.0, abs=1e-4)
 
 
-def test_timing_helper_returns_a_median_and_rejects_bad_repeats():
-    assert median_wall_time(lambda: None, repeats=3) >= 0
+def test_timing_helper_returns_the_shortest_run_and_rejects_bad_repeats():
+    readings = iter([0.0, 3.0, 10.0, 11.0, 20.0, 22.0])  # a fake clock: runs of 3, 1 and 2 seconds
+    calls = []
+    assert best_wall_time(lambda: calls.append(1), repeats=3, warmup=1, clock=lambda: next(readings)) == 1.0
+    assert len(calls) == 4  # one untimed warm-up, three timed runs
     with pytest.raises(ValueError, match="repeats"):
-        median_wall_time(lambda: None, repeats=0)
+        best_wall_time(lambda: None, repeats=0)
 
 
 def test_made_bad_input_is_a_clear_error():
