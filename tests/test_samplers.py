@@ -143,6 +143,17 @@ def test_change_of_variables_density_integrates_to_one():
     assert total == pytest.approx(1.0, abs=1e-8)
 
 
+def test_without_the_jacobian_the_formula_integrates_to_the_mean_stretch_not_to_one():
+    """∫ p_z(g⁻¹(x)) dx = ∫ p_z(z) g'(z) dz = E[g'(z)] = (scale/b) cosh(a/b) e^{1/(2b²)} for the sinh map."""
+
+    def without_jacobian(t: float) -> float:
+        return math.exp(float(standard_normal_log_prob(SKEWED.inverse(torch.tensor([[t]], dtype=torch.float64)))[0]))
+
+    total, _ = integrate.quad(without_jacobian, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12)
+    closed_form = SKEWED.scale / SKEWED.b * math.cosh(SKEWED.a / SKEWED.b) * math.exp(1 / (2 * SKEWED.b**2))
+    assert total == pytest.approx(closed_form, rel=1e-8) and closed_form > 1.1
+
+
 def test_coupling_density_integrates_to_one_on_a_grid():
     g = AffineCoupling2D(alpha=0.5, beta=0.5)
     x1 = torch.linspace(-8, 8, 321, dtype=torch.float64)
