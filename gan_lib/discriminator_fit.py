@@ -60,9 +60,21 @@ def fit_discriminator(
     fit approaches D* of the densities, not of one finite sample. Adam with a learning rate
     decaying linearly to 0 lets the last steps average out the minibatch noise. The seed
     fixes the initial weights and every sample: on the CPU the result is bit-for-bit repeatable.
+    Training runs on one CPU thread (and restores the thread count after).
     """
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}")
+    threads = torch.get_num_threads()
+    # A 1D MLP on a few hundred points is too small for threads to pay; on a busy machine they
+    # made it ten times slower. One thread also makes the result independent of OMP_NUM_THREADS.
+    torch.set_num_threads(1)
+    try:
+        return _train(p_data, p_g, steps, batch_size, hidden, depth, lr, seed)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(p_data: Density, p_g: Density, steps: int, batch_size: int, hidden: int, depth: int, lr: float, seed: int) -> DiscriminatorFit:
     with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching global state
         torch.manual_seed(seed)
         model = MLPDiscriminator(data_dim=1, hidden=hidden, depth=depth)
