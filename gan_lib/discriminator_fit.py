@@ -10,7 +10,9 @@ the generator never moves.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -19,6 +21,21 @@ from scipy.special import expit
 from gan_lib.densities import Density
 from gan_lib.losses import discriminator_loss
 from gan_lib.models import MLPDiscriminator
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run torch on one CPU thread inside the block, then restore the thread count.
+
+    A 1D MLP on a few hundred points is too small for threads to pay; on a busy machine they
+    made training ten times slower. One thread also makes results independent of OMP_NUM_THREADS.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 @dataclass
@@ -60,21 +77,10 @@ def fit_discriminator(
     fit approaches D* of the densities, not of one finite sample. Adam with a learning rate
     decaying linearly to 0 lets the last steps average out the minibatch noise. The seed
     fixes the initial weights and every sample: on the CPU the result is bit-for-bit repeatable.
-    Training runs on one CPU thread (and restores the thread count after).
+    Training runs on one CPU thread (see ``_one_thread``).
     """
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}")
-    threads = torch.get_num_threads()
-    # A 1D MLP on a few hundred points is too small for threads to pay; on a busy machine they
-    # made it ten times slower. One thread also makes the result independent of OMP_NUM_THREADS.
-    torch.set_num_threads(1)
-    try:
-        return _train(p_data, p_g, steps, batch_size, hidden, depth, lr, seed)
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _train(p_data: Density, p_g: Density, steps: int, batch_size: int, hidden: int, depth: int, lr: float, seed: int) -> DiscriminatorFit:
     with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching global state
         torch.manual_seed(seed)
         model = MLPDiscriminator(data_dim=1, hidden=hidden, depth=depth)
@@ -82,14 +88,15 @@ def _train(p_data: Density, p_g: Density, steps: int, batch_size: int, hidden: i
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 - step / steps)
     losses = np.empty(steps)
-    for step in range(steps):
-        real = torch.as_tensor(p_data.sample(batch_size, rng), dtype=torch.float32).unsqueeze(1)
-        fake = torch.as_tensor(p_g.sample(batch_size, rng), dtype=torch.float32).unsqueeze(1)
-        loss = discriminator_loss(model(real), model(fake))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        losses[step] = loss.item()
+    with _one_thread():
+        for step in range(steps):
+            real = torch.as_tensor(p_data.sample(batch_size, rng), dtype=torch.float32).unsqueeze(1)
+            fake = torch.as_tensor(p_g.sample(batch_size, rng), dtype=torch.float32).unsqueeze(1)
+            loss = discriminator_loss(model(real), model(fake))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            losses[step] = loss.item()
     model.eval()
     return DiscriminatorFit(model, losses)

@@ -88,7 +88,7 @@ def value_function(p_data: Density, p_g: Density, logit: Callable[[np.ndarray], 
 
 
 def virtual_training_criterion(p_data: Density, p_g: Density) -> float:
-    """C(G) = max_D V(G, D) = V(G, D*): the generator's cost once D is optimal (Goodfellow et al. 2014, eq. 4)."""
+    """C(G) = max_D V(G, D) = V(G, D*): the generator's cost once D is optimal (the virtual training criterion of Goodfellow et al. 2014)."""
     return value_function(p_data, p_g)
 
 

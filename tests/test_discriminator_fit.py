@@ -72,3 +72,10 @@ def test_equal_densities_give_one_half():
 def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match="steps and batch_size must be positive"):
         fit_discriminator(P_DATA, P_G, steps=0)
+
+
+def test_training_leaves_the_thread_count_and_global_rng_as_they_were():
+    threads, state = torch.get_num_threads(), torch.get_rng_state()
+    fit_discriminator(P_DATA, P_G, steps=5, seed=0)
+    assert torch.get_num_threads() == threads
+    assert torch.equal(torch.get_rng_state(), state)
