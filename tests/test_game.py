@@ -179,3 +179,16 @@ def test_midpoint_is_a_density():
     m = Midpoint(Uniform(0, 1), Gaussian(3, 0.5))
     assert integrate_quad(lambda t: float(m.pdf(t)), m) == pytest.approx(1.0, abs=1e-10)
     assert m.breakpoints() == [0.0, 1.0, 3.0]
+
+
+def test_optimal_discriminator_explorer_builds_and_draws():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_lib.widgets import optimal_discriminator_explorer
+
+    explorer = optimal_discriminator_explorer(GaussianMixture.two_modes(4.0))
+    assert [child.description for child in explorer.children[:2]] == ["μ of p_g", "σ of p_g"]
+    plt.close("all")
