@@ -1,9 +1,10 @@
-"""One-dimensional densities the book reasons with: a Gaussian and a Gaussian mixture.
+"""One-dimensional densities the book reasons with: a Gaussian, a Gaussian mixture and a uniform.
 
-Both share one interface, so every divergence and figure works on either:
+All share one interface, so every divergence and figure works on any of them:
 ``pdf``, ``log_prob`` (on NumPy arrays *and* torch tensors, keeping the type),
 ``sample``, ``mean``, ``variance`` and ``bounds`` (an interval holding all but a
-negligible part of the mass, for grids and quadrature).
+negligible part of the mass, for grids and quadrature). A density that is zero
+somewhere (the uniform) has ``log_prob`` = −inf there, never NaN.
 """
 
 from __future__ import annotations
@@ -151,4 +152,62 @@ class GaussianMixture:
         return sorted(self.means)
 
 
-Density = Union[Gaussian, GaussianMixture]
+@dataclass(frozen=True)
+class Uniform:
+    """The uniform density on [low, high]: 1 / (high − low) inside, 0 outside (log p = −inf there).
+
+    Its support is bounded, so two uniforms can have disjoint supports: the case where
+    the Jensen–Shannon divergence reaches log 2 and stops changing (Chapter 6).
+    """
+
+    low: float = 0.0
+    high: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.high <= self.low:
+            raise ValueError(f"Uniform needs finite low < high, got low={self.low}, high={self.high}.")
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+    @property
+    def mean(self) -> float:
+        """E[x] = (low + high) / 2."""
+        return 0.5 * (self.low + self.high)
+
+    @property
+    def variance(self) -> float:
+        """Var[x] = (high − low)² / 12."""
+        return self.width**2 / 12.0
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.variance)
+
+    def log_prob(self, x: ArrayLike) -> ArrayLike:
+        """−log(high − low) on [low, high], −inf outside; a tensor in gives a tensor out."""
+        log_density = -math.log(self.width)
+        if isinstance(x, torch.Tensor):
+            inside = (x >= self.low) & (x <= self.high)
+            return torch.where(inside, torch.full_like(x, log_density), torch.full_like(x, -math.inf))
+        x = np.asarray(x, dtype=np.float64)
+        return np.where((x >= self.low) & (x <= self.high), log_density, -np.inf)
+
+    def pdf(self, x: ArrayLike) -> ArrayLike:
+        return _exp(self.log_prob(x))
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """n independent draws as a float64 array."""
+        return _as_rng(rng).uniform(self.low, self.high, size=n)
+
+    def bounds(self, n_std: float = 12.0) -> tuple[float, float]:
+        """The support [low, high] itself (``n_std`` is accepted for a common interface and ignored)."""
+        return self.low, self.high
+
+    def breakpoints(self) -> list[float]:
+        """The two jumps of the density: quadrature must not step over them."""
+        return [self.low, self.high]
+
+
+Density = Union[Gaussian, GaussianMixture, Uniform]

@@ -2,7 +2,9 @@
 
 Everything here takes densities with the interface of :mod:`gan_lib.densities`
 (``log_prob``, ``pdf``, ``bounds``, ``breakpoints``). Integrands are written
-with log-densities, p (log p − log q), so far tails do not produce 0 · log 0.
+with log-densities, p (log p − log q), so far tails do not produce 0 · log 0; where
+a density is exactly zero (log p = −inf, a uniform's outside) the term is 0 by the
+convention 0 · log(0 / q) = 0.
 """
 
 from __future__ import annotations
@@ -60,19 +62,25 @@ def integrate_quad(integrand: Callable[[float], float], *densities: Density) -> 
     return float(value)
 
 
+def _p_log_ratio(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+    """p (log p − log q) from log-densities, with 0 · log(0 / q) = 0 where p = 0 (log p = −inf)."""
+    log_p = np.asarray(log_p, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # −inf − (−inf) where both vanish; replaced by 0 below
+        term = np.exp(log_p) * (log_p - log_q)
+    return np.where(np.isneginf(log_p), 0.0, term)
+
+
 def kl_grid(p: Density, q: Density, x: np.ndarray | None = None) -> float:
     """KL(p ‖ q) = ∫ p(x) (log p(x) − log q(x)) dx by the trapezoid rule on grid ``x``."""
     x = grid_for(p, q) if x is None else np.asarray(x, dtype=np.float64)
-    log_p = p.log_prob(x)
-    return _on_grid(np.exp(log_p) * (log_p - q.log_prob(x)), x)
+    return _on_grid(_p_log_ratio(p.log_prob(x), q.log_prob(x)), x)
 
 
 def kl_quad(p: Density, q: Density) -> float:
     """KL(p ‖ q) = ∫ p(x) (log p(x) − log q(x)) dx by adaptive quadrature (``scipy.integrate.quad``)."""
 
     def integrand(t: float) -> float:
-        log_p = float(p.log_prob(t))
-        return math.exp(log_p) * (log_p - float(q.log_prob(t)))
+        return float(_p_log_ratio(p.log_prob(t), q.log_prob(t)))
 
     return integrate_quad(integrand, p, q)
 
@@ -101,7 +109,7 @@ def entropy_grid(p: Density, x: np.ndarray | None = None) -> float:
 def _jsd_integrand(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
     """½ p (log p − log m) + ½ q (log q − log m), m = (p + q)/2, from log-densities."""
     log_m = np.logaddexp(log_p, log_q) - math.log(2.0)
-    return 0.5 * (np.exp(log_p) * (log_p - log_m) + np.exp(log_q) * (log_q - log_m))
+    return 0.5 * (_p_log_ratio(log_p, log_m) + _p_log_ratio(log_q, log_m))
 
 
 def jsd_grid(p: Density, q: Density, x: np.ndarray | None = None) -> float:

@@ -158,3 +158,38 @@ def divergence_fit_explorer():
         objective=widgets.Dropdown(options=list(OBJECTIVES), value="reverse_kl", description="objective"),
         start=widgets.Dropdown(options=list(FIT_STARTS), value="right mode", description="start"),
     )
+
+
+def optimal_discriminator_explorer(p_data):
+    """Sliders for the generator p_g = N(μ, σ²): both densities, D*, and C(G) = V(G, D*) as they move.
+
+    The numbers come from :func:`gan_lib.game.criterion_terms` (tested in tests/test_game.py).
+    """
+    import ipywidgets as widgets
+
+    from gan_lib.game import LOG_4, criterion_terms, optimal_discriminator
+
+    grid = np.linspace(*p_data.bounds(5.0), 400)
+
+    def show(mean: float, std: float) -> None:
+        p_g = Gaussian(mean, std)
+        terms = criterion_terms(p_data, p_g)
+        fig, (ax_density, ax_d) = plt.subplots(2, 1, figsize=(6.4, 4.4), sharex=True)
+        viz.plot_density(ax_density, grid, p_data, "data", label="$p_\\mathrm{data}$")
+        viz.plot_density(ax_density, grid, p_g, "generator", label="$p_g$")
+        ax_density.set(ylabel="density")
+        ax_density.legend(loc="upper right")
+        ax_d.plot(grid, optimal_discriminator(p_data, p_g, grid), color=viz.COLORS["discriminator"], label="$D^*$")
+        ax_d.axhline(0.5, color=viz.COLORS["reference"], ls=":", lw=1)
+        ax_d.set(xlabel="$x$", ylabel="$D^*(x)$", ylim=(0, 1))
+        plt.show()
+        print(
+            f"JSD(p_data || p_g) {terms.jsd:.4f} nats | C(G) = V(G, D*) {terms.value_at_optimum:.4f} "
+            f"(minimum -log 4 = {-LOG_4:.4f}, only at p_g = p_data)"
+        )
+
+    return widgets.interactive(
+        show,
+        mean=widgets.FloatSlider(value=0.5, min=-4.0, max=4.0, step=0.1, description="μ of p_g", continuous_update=False),
+        std=widgets.FloatSlider(value=1.5, min=0.2, max=4.0, step=0.1, description="σ of p_g", continuous_update=False),
+    )
