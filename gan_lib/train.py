@@ -24,7 +24,9 @@ device=None, mixed_precision=False, seed=0)``
   many more iterations; writes a checkpoint every ``checkpoint_every`` iterations and at the end.
 - ``step()``, ``discriminator_step()``, ``generator_step()``: one iteration, or one player's move
   (``discriminator_step`` alone pre-trains D against a fixed G).
-- ``sample(n)``: n draws of G(z) without gradients; ``fixed_noise``: the z of every snapshot.
+- ``sample(n, seed=0)``: n draws of G(z) without gradients (its own noise stream, so sampling mid-run
+  does not change the run); ``fixed_noise``: the z of every snapshot. Snapshots, probes and ``sample``
+  run the networks in their current mode (train mode, as in the PyTorch DCGAN tutorial).
 - ``save_checkpoint(path)`` / ``load_checkpoint(path)``: models, optimisers, every RNG state (torch
   CPU and CUDA, NumPy, Python, the trainer's own), history and iteration; written atomically. Loading
   into an identically built trainer and training on reproduces the uninterrupted run bit for bit on CPU.
@@ -291,9 +293,10 @@ class Trainer:
         return self.data(m, self.rng)
 
     @torch.no_grad()
-    def sample(self, n: int) -> torch.Tensor:
-        """n draws of G(z) (the trainer's noise stream moves on)."""
-        return self.generator(self.noise_batch(n))
+    def sample(self, n: int, seed: int = 0) -> torch.Tensor:
+        """n draws of G(z), z from a fresh generator seeded with ``seed``: the training stream is untouched."""
+        stream = torch.Generator(device=self.device).manual_seed(seed)
+        return self.generator(draw_noise((n, *self.latent_shape), self.noise, stream))
 
     # ------------------------------------------------------------------ checkpoints
     def state_dict(self) -> dict:

@@ -271,3 +271,13 @@ def test_progress_bar_shows_live_losses(capsys):
     make_trainer(log_every=2).train(4, progress=True)
     shown = capsys.readouterr().err
     assert "J_D=" in shown and "D(x)=" in shown and "D(G(z))=" in shown
+
+
+def test_sampling_mid_run_does_not_change_the_run():
+    plain, sampled = make_trainer(), make_trainer()
+    plain.train(10, progress=False)
+    sampled.train(5, progress=False)
+    first = sampled.sample(100, seed=3)
+    assert first.shape == (100, 1) and torch.equal(first, sampled.sample(100, seed=3))
+    sampled.train(5, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(parameters(plain), parameters(sampled)))
