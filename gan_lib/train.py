@@ -49,7 +49,7 @@ import contextlib
 import functools
 import os
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -229,15 +229,12 @@ class Trainer:
     def generator_step(self, record: bool = False) -> dict[str, torch.Tensor]:
         """Descend the generator cost J⁽ᴳ⁾ on m fresh noise samples, D held fixed."""
         z = self.noise_batch(self.batch_size)
-        self.discriminator.requires_grad_(False)  # D is fixed here: no gradient into its weights
-        try:
+        with frozen(self.discriminator):  # D is fixed here: no gradient into its weights
             with self._autocast():
                 fake_logits = self.discriminator(self.generator(z)).float()
             cost = self.cost(fake_logits)
             self.g_optimizer.zero_grad(set_to_none=True)
             cost.backward()
-        finally:
-            self.discriminator.requires_grad_(True)
         stats = self._step_stats(record, cost, self.generator, d_fake_after=fake_logits)
         self.g_optimizer.step()
         self._guard(cost, slot=1)
@@ -430,6 +427,19 @@ def draw_noise(shape: tuple[int, ...], prior: str, generator: torch.Generator) -
     if prior == "normal":
         return torch.randn(shape, generator=generator, device=generator.device)
     return torch.rand(shape, generator=generator, device=generator.device) * 2 - 1
+
+
+@contextlib.contextmanager
+def frozen(model: nn.Module) -> Iterator[None]:
+    """Turn off gradients for ``model``'s trainable parameters inside the block, then restore them."""
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    for p in trainable:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in trainable:
+            p.requires_grad_(True)
 
 
 def _check_positive_int(name: str, value: object) -> None:

@@ -281,3 +281,13 @@ def test_sampling_mid_run_does_not_change_the_run():
     assert first.shape == (100, 1) and torch.equal(first, sampled.sample(100, seed=3))
     sampled.train(5, progress=False)
     assert all(torch.equal(a, b) for a, b in zip(parameters(plain), parameters(sampled)))
+
+
+def test_parameters_frozen_by_the_user_stay_frozen():
+    trainer = make_trainer()
+    first_layer = trainer.discriminator.net[0].weight
+    first_layer.requires_grad_(False)
+    before = first_layer.detach().clone()
+    trainer.train(3, progress=False)
+    assert not first_layer.requires_grad and torch.equal(first_layer, before)
+    assert all(p.requires_grad for p in trainer.discriminator.net[-1].parameters())
