@@ -41,6 +41,10 @@ step, before D moves), ``d_fake_after`` (mean D(G(z)) in the G step, after D mov
 ``g_grad_norm`` (the L2 norm of each player's gradient). A loss that turns NaN or ±Inf stops training
 with a :class:`NonFiniteLossError` naming the iteration and the loss; no checkpoint is written after it,
 so the last one on disk is the last good state.
+
+Speed on CPU: the toy chapters' networks are tiny, and for them a second intra-op thread only adds
+synchronisation. Call ``torch.set_num_threads(1)`` first; on the project's shared 2-core machines,
+100 iterations of Chapter 4's GAN took 1 s of CPU time with one thread and 32 s with two.
 """
 
 from __future__ import annotations
