@@ -193,3 +193,27 @@ def optimal_discriminator_explorer(p_data):
         mean=widgets.FloatSlider(value=0.5, min=-4.0, max=4.0, step=0.1, description="μ of p_g", continuous_update=False),
         std=widgets.FloatSlider(value=1.5, min=0.2, max=4.0, step=0.1, description="σ of p_g", continuous_update=False),
     )
+
+
+def game_snapshot_explorer(frames: list):
+    """A slider over training snapshots of the 1D GAN: Figure 1 of the 2014 paper at each.
+
+    ``frames`` come from :func:`gan_lib.gan1d.game_frames` (the pure part, which tests call).
+    """
+    import ipywidgets as widgets
+
+    from gan_lib.gan1d import plot_game_frame
+
+    if not frames:
+        raise ValueError("no frames to show: train with snapshot_at set, then call gan1d.game_frames")
+
+    def show(index: int) -> None:
+        fig, ax = plt.subplots()
+        plot_game_frame(ax, frames[index], legend=True)
+        ax.set_ylabel("density")
+        plt.show()
+        print(f"iteration {frames[index].iteration}: mean D on the data's central 95% = {frames[index].mean_d_on_support:.3f}")
+
+    options = [(str(frame.iteration), i) for i, frame in enumerate(frames)]
+    slider = widgets.SelectionSlider(options=options, value=len(frames) - 1, description="iteration", continuous_update=False)
+    return widgets.interactive(show, index=slider)
