@@ -117,3 +117,16 @@ def test_mean_and_standard_error():
     assert se == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
     with pytest.raises(ValueError, match="at least two"):
         mean_and_standard_error([1.0])
+
+
+def test_uniform_noise_on_the_square_fools_one_metric_but_not_the_others():
+    # Uniform on [-5, 5]²: every grid mode's nearest-mode cell is a 2 × 2 square, so q̂ ≈ u (KL at its
+    # floor), while only the 25 discs of radius 3σ = 0.15 count as high quality: 25 π 0.15² / 100.
+    rng = np.random.default_rng(4)
+    scores = [mode_coverage(rng.uniform(-5, 5, size=(EVAL_SAMPLES, 2)), GRID) for _ in range(40)]
+    p = 25 * math.pi * 0.15**2 / 100
+    quality = np.mean([s.high_quality_fraction for s in scores])
+    assert abs(quality - p) < 4 * math.sqrt(p * (1 - p) / (40 * EVAL_SAMPLES))
+    expected_modes = 25 * (1 - (1 - p / 25) ** EVAL_SAMPLES)  # each mode: ≥ 1 of 2,500 tries lands in its disc
+    assert np.mean([s.modes_captured for s in scores]) == pytest.approx(expected_modes, rel=0.03)
+    assert np.mean([s.reverse_kl for s in scores]) == pytest.approx(expected_reverse_kl_floor(25), rel=0.2)
