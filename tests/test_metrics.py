@@ -130,3 +130,12 @@ def test_uniform_noise_on_the_square_fools_one_metric_but_not_the_others():
     expected_modes = 25 * (1 - (1 - p / 25) ** EVAL_SAMPLES)  # each mode: ≥ 1 of 2,500 tries lands in its disc
     assert np.mean([s.modes_captured for s in scores]) == pytest.approx(expected_modes, rel=0.03)
     assert np.mean([s.reverse_kl for s in scores]) == pytest.approx(expected_reverse_kl_floor(25), rel=0.2)
+
+
+def test_a_blurred_generator_fails_only_the_quality_column():
+    # Right modes, twice the spread: the 3σ threshold is 1.5 of the generator's stds, so 1 − e^{−9/8}.
+    blurred = IsotropicMixture2D(RING.modes, 2 * RING.std).sample(20_000, rng=5)
+    coverage = mode_coverage(blurred, RING)
+    p = 1 - math.exp(-9 / 8)
+    assert abs(coverage.high_quality_fraction - p) < 4 * math.sqrt(p * (1 - p) / 20_000)
+    assert coverage.modes_captured == 8 and coverage.reverse_kl < 10 * expected_reverse_kl_floor(8, 20_000)
