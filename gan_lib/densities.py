@@ -1,10 +1,14 @@
-"""One-dimensional densities the book reasons with: a Gaussian, a Gaussian mixture and a uniform.
+"""The densities the book reasons with: 1D Gaussians, mixtures and uniforms, and the 2D mode-collapse benchmarks.
 
-All share one interface, so every divergence and figure works on any of them:
+The 1D classes share one interface, so every divergence and figure works on any of them:
 ``pdf``, ``log_prob`` (on NumPy arrays *and* torch tensors, keeping the type),
 ``sample``, ``mean``, ``variance`` and ``bounds`` (an interval holding all but a
 negligible part of the mass, for grids and quadrature). A density that is zero
 somewhere (the uniform) has ``log_prob`` = −inf there, never NaN.
+
+:class:`IsotropicMixture2D` holds the two 2D benchmarks of the mode-collapse
+literature, set up as in PacGAN's synthetic experiments (Lin et al. 2018): the
+ring of 8 Gaussians and the grid of 25.
 """
 
 from __future__ import annotations
@@ -211,3 +215,65 @@ class Uniform:
 
 
 Density = Union[Gaussian, GaussianMixture, Uniform]
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare with ==
+class IsotropicMixture2D:
+    """p(x) = (1/K) Σ_k N(x; μ_k, σ² I) on R²: K equally weighted modes with one shared std σ.
+
+    ``modes`` is the (K, 2) array of centres μ_k; :func:`ring` and :func:`grid` build the benchmarks.
+    """
+
+    modes: np.ndarray
+    std: float
+
+    def __init__(self, modes: Sequence[Sequence[float]] | np.ndarray, std: float) -> None:
+        centres = np.array(modes, dtype=np.float64)
+        if centres.ndim != 2 or centres.shape[1] != 2 or len(centres) == 0:
+            raise ValueError(f"IsotropicMixture2D needs modes of shape (K, 2) with K >= 1, got shape {centres.shape}.")
+        if not np.isfinite(centres).all():
+            raise ValueError("IsotropicMixture2D modes must be finite numbers.")
+        if not (math.isfinite(std) and std > 0):
+            raise ValueError(f"IsotropicMixture2D std must be a positive number, got std={std}. Pass the standard deviation, not the variance.")
+        centres.setflags(write=False)
+        object.__setattr__(self, "modes", centres)
+        object.__setattr__(self, "std", float(std))
+
+    @classmethod
+    def ring(cls, n_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> IsotropicMixture2D:
+        """μ_k = r (cos 2πk/K, sin 2πk/K), k = 0..K−1: PacGAN's 2D-ring (K = 8, r = 1, σ = 0.01)."""
+        angles = 2 * np.pi * np.arange(n_modes) / n_modes
+        return cls(radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std)
+
+    @classmethod
+    def grid(cls, coordinates: Sequence[float] = (-4, -2, 0, 2, 4), std: float = 0.05) -> IsotropicMixture2D:
+        """μ ∈ {−4, −2, 0, 2, 4}²: PacGAN's 2D-grid of 25 modes with σ = 0.05."""
+        xs, ys = np.meshgrid(np.asarray(coordinates, dtype=np.float64), np.asarray(coordinates, dtype=np.float64), indexing="ij")
+        return cls(np.stack([xs.ravel(), ys.ravel()], axis=1), std)
+
+    @property
+    def n_modes(self) -> int:
+        return len(self.modes)
+
+    def log_prob(self, x: ArrayLike) -> ArrayLike:
+        """log p(x) = logsumexp_k [−‖x − μ_k‖² / (2σ²)] − log K − 2 log σ − log 2π, for x of shape (n, 2)."""
+        is_tensor = isinstance(x, torch.Tensor)
+        points = x if is_tensor else np.asarray(x, dtype=np.float64)
+        if points.ndim != 2 or points.shape[1] != 2:
+            raise ValueError(f"log_prob expects points of shape (n, 2), got {tuple(points.shape)}.")
+        constant = -math.log(self.n_modes) - 2 * math.log(self.std) - math.log(2 * math.pi)
+        if is_tensor:
+            modes = torch.tensor(self.modes, dtype=points.dtype, device=points.device)  # a copy: self.modes is read-only
+            squared = ((points[:, None, :] - modes[None]) ** 2).sum(-1)
+            return torch.logsumexp(-squared / (2 * self.std**2), dim=1) + constant
+        squared = ((points[:, None, :] - self.modes[None]) ** 2).sum(-1)
+        return logsumexp(-squared / (2 * self.std**2), axis=1) + constant
+
+    def pdf(self, x: ArrayLike) -> ArrayLike:
+        return _exp(self.log_prob(x))
+
+    def sample(self, n: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """n draws of shape (n, 2): a mode uniformly at random, then μ_k + σ ε with ε ~ N(0, I)."""
+        rng = _as_rng(rng)
+        component = rng.integers(self.n_modes, size=n)
+        return self.modes[component] + self.std * rng.standard_normal((n, 2))

@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from gan_lib.densities import Gaussian, GaussianMixture
+from gan_lib.densities import Gaussian, GaussianMixture, IsotropicMixture2D
 
 
 def test_gaussian_matches_scipy_on_numpy_and_torch():
@@ -60,3 +60,50 @@ def test_bad_mixture_parameters_are_clear_errors():
         GaussianMixture((0.5, 0.5), (0, 1, 2), (1, 1))
     with pytest.raises(ValueError, match="positive"):
         GaussianMixture((0.5, 0.5), (0, 1), (1, -1))
+
+
+def test_ring_and_grid_match_pacgan_synthetic_setup():
+    ring, grid = IsotropicMixture2D.ring(), IsotropicMixture2D.grid()
+    assert ring.n_modes == 8 and ring.std == 0.01
+    np.testing.assert_allclose(np.linalg.norm(ring.modes, axis=1), 1.0)
+    np.testing.assert_allclose(ring.modes[2], [0.0, 1.0], atol=1e-15)
+    assert grid.n_modes == 25 and grid.std == 0.05
+    assert sorted(set(grid.modes[:, 0])) == [-4, -2, 0, 2, 4] == sorted(set(grid.modes[:, 1]))
+
+
+def test_2d_mixture_log_prob_matches_scipy_on_numpy_and_torch():
+    mix = IsotropicMixture2D([[0.0, 0.0], [1.0, 2.0]], std=0.5)
+    x = np.random.default_rng(0).normal(size=(50, 2))
+    expected = np.log(0.5 * stats.multivariate_normal([0, 0], 0.25).pdf(x) + 0.5 * stats.multivariate_normal([1, 2], 0.25).pdf(x))
+    np.testing.assert_allclose(mix.log_prob(x), expected, rtol=1e-10)
+    log_t = mix.log_prob(torch.tensor(x))
+    assert isinstance(log_t, torch.Tensor)
+    np.testing.assert_allclose(log_t.numpy(), expected, rtol=1e-10)
+
+
+def test_2d_mixture_pdf_integrates_to_one():
+    mix = IsotropicMixture2D.ring(std=0.1)
+    side = np.linspace(-1.6, 1.6, 641)
+    xs, ys = np.meshgrid(side, side)
+    density = mix.pdf(np.stack([xs.ravel(), ys.ravel()], axis=1))
+    assert density.sum() * (side[1] - side[0]) ** 2 == pytest.approx(1.0, abs=1e-6)
+
+
+def test_2d_mixture_samples_sit_at_the_modes_with_the_right_spread():
+    grid = IsotropicMixture2D.grid()
+    x = grid.sample(50_000, rng=3)
+    assert x.shape == (50_000, 2)
+    offsets = x - np.round(x / 2) * 2  # the nearest grid point is the rounded even coordinate
+    assert offsets.std() == pytest.approx(grid.std, rel=0.01)
+    counts = np.unique(np.round(x / 2), axis=0, return_counts=True)[1]
+    assert len(counts) == 25 and counts.min() > 0.9 * 50_000 / 25
+    assert np.array_equal(grid.sample(5, rng=1), grid.sample(5, rng=1))
+
+
+def test_bad_2d_mixture_parameters_are_clear_errors():
+    with pytest.raises(ValueError, match=r"shape \(K, 2\)"):
+        IsotropicMixture2D([0.0, 1.0], std=1.0)
+    with pytest.raises(ValueError, match="positive"):
+        IsotropicMixture2D([[0.0, 1.0]], std=0.0)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        IsotropicMixture2D.ring().log_prob(np.zeros(3))
