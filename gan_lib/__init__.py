@@ -1,9 +1,23 @@
 """gan_lib: the tested library behind the GAN Book.
 
-One module per idea: ``runtime`` (device, seeds, run profile), ``densities``
-(1D toy distributions), ``divergences`` (KL and friends, in nats),
-``likelihood`` (maximum-likelihood fitting), ``viz`` (the book's figure style)
-and ``book`` (numbers and figures handed from a notebook to the text).
+One module per idea, each small enough to read in one sitting:
+
+- ``runtime``: device (cuda, then mps, then cpu), seeds, the run profile and ``pick``.
+- ``densities``: 1D Gaussians, mixtures and uniforms; the 2D ring and grid benchmarks.
+- ``divergences``: KL, cross-entropy, entropy and JSD in nats (closed forms, grids, quadrature);
+  fitting one Gaussian under forward KL, reverse KL or JSD. ``mode_seeking``: where that fit switches.
+- ``likelihood``: maximum likelihood for a Gaussian (closed form, gradient ascent, the surface).
+- ``taxonomy``, ``samplers``: the family tree of generative models and how each family samples.
+- ``game``: the value function, the optimal discriminator D* and C(G) in closed form.
+  ``discriminator_fit``: training D against a fixed p_g.
+- ``losses``: J⁽ᴰ⁾ and the three generator costs on logits. ``cost_gradients``: what each cost learns from.
+- ``models``: MLP players. ``dcgan``: DCGAN players by the paper's guidelines. ``packing``: PacGAN's D.
+- ``train``: Algorithm 1 as the book's one trainer. ``checkpoint``: atomic, checked checkpoints.
+- ``gan1d``, ``dynamics``: the 1D GAN of Chapter 4 and gradient play on V = xy.
+- ``metrics``, ``mode_collapse``: mode coverage on the 2D benchmarks and the experiment that measures it.
+- ``data``: MNIST and Fashion-MNIST as device tensors, offline. ``classifier``, ``sample_quality``: the
+  reference classifier and the Fréchet classifier distance.
+- ``viz``: the book's figure style; ``widgets``: the explorers; ``book``: numbers and figures for the text.
 """
 
 __version__ = "0.1.0"
