@@ -91,24 +91,28 @@ def judge_and_test_set():
     from gan_lib.classifier import load_reference_classifier
     from gan_lib.data import load_images
 
+    # A random split: MNIST's first 5,000 test digits come from cleaner writers than the last 5,000
+    # (the two halves are ~45 apart in this distance, two random halves ~2).
     test_set = load_images("mnist", train=False, root=root)
-    return SampleJudge(load_reference_classifier(), test_set.images[:5000]), test_set
+    order = torch.randperm(len(test_set), generator=torch.Generator().manual_seed(0))
+    reference, held_out = order[:5000], order[5000:]
+    judge = SampleJudge(load_reference_classifier(), test_set.images[reference])
+    return judge, test_set.images[held_out], test_set.labels[held_out], test_set
 
 
 def test_real_digits_measure_as_real(judge_and_test_set):
-    judge, test_set = judge_and_test_set
-    held_out = judge(test_set.images[5000:])
+    judge, images, labels, _ = judge_and_test_set
+    held_out = judge(images)
     noise = judge(torch.rand(5000, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1)
-    # Measured: two halves of the test set are ~1 apart, uniform noise hundreds of times further.
-    assert held_out.frechet_distance < 0.05 * noise.frechet_distance
+    # Measured: random halves of the test set are 1.9 apart, uniform noise about 2,000.
+    assert held_out.frechet_distance < 0.01 * noise.frechet_distance
     assert held_out.classes_present == 10 and held_out.mean_confidence > 0.98
-    true_counts = np.bincount(test_set.labels[5000:].numpy(), minlength=10)
+    true_counts = np.bincount(labels.numpy(), minlength=10)
     assert np.abs(held_out.class_counts - true_counts).sum() <= 0.02 * 5000
 
 
 def test_one_digit_only_shows_as_one_bin(judge_and_test_set):
-    judge, test_set = judge_and_test_set
-    ones = test_set.images[test_set.labels == 1][:500]
-    quality = judge(ones)
+    judge, images, labels, _ = judge_and_test_set
+    quality = judge(images[labels == 1][:500])
     assert quality.class_counts[1] >= 495 and quality.classes_present <= 3
-    assert quality.frechet_distance > 10 * judge(test_set.images[5000:5500]).frechet_distance
+    assert quality.frechet_distance > 10 * judge(images[:500]).frechet_distance
