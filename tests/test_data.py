@@ -1,0 +1,67 @@
+import pytest
+import torch
+
+from gan_lib import data
+from gan_lib.data import DatasetNotFoundError, ImageData, load_images, to_gan_range, to_unit_range
+
+
+def test_data_root_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    assert data.data_root() == data.DEFAULT_ROOT.expanduser()
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
+    assert data.data_root() == tmp_path
+    assert data.data_root(tmp_path / "explicit") == tmp_path / "explicit"
+
+
+def test_missing_data_is_a_clear_error_and_never_downloads(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_images("fashion_mnist", root=tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "FashionMNIST" / "raw") in message
+    assert "GAN_BOOK_DATA" in message and "download=True" in message
+    assert not any(tmp_path.rglob("*.gz")), "nothing may be downloaded without download=True"
+
+
+def test_unknown_data_set_name():
+    with pytest.raises(ValueError, match="Valid names: mnist, fashion_mnist"):
+        load_images("cifar10")
+
+
+def test_pixel_scaling_closed_form():
+    u = torch.tensor([0, 51, 255], dtype=torch.uint8)
+    assert torch.allclose(to_gan_range(u), torch.tensor([-1.0, -0.6, 1.0]))
+    assert torch.allclose(to_unit_range(to_gan_range(u)), u.float() / 255)
+    with pytest.raises(TypeError, match="uint8"):
+        to_gan_range(u.float())
+
+
+@pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
+def test_real_data_as_one_tensor_in_gan_range(name, data_root):
+    test_set = load_images(name, train=False, root=data_root)
+    assert test_set.images.shape == (10_000, 1, 28, 28) and test_set.images.dtype == torch.float32
+    assert test_set.images.min() == -1.0 and test_set.images.max() == 1.0
+    assert set(test_set.labels.tolist()) == set(range(10))
+
+
+def test_full_training_set_and_limit(data_root):
+    assert len(load_images("mnist", root=data_root)) == 60_000
+    assert len(load_images("mnist", root=data_root, limit=500)) == 500
+    with pytest.raises(ValueError, match="positive"):
+        load_images("mnist", root=data_root, limit=0)
+
+
+def test_loader_path_matches_tensor_path(data_root):
+    tensors = load_images("mnist", train=False, root=data_root, limit=3)
+    dataset = data.torchvision_dataset("mnist", train=False, root=data_root, transform=data.image_loader(root=data_root, train=False).dataset.transform)
+    image, label = dataset[2]
+    assert torch.allclose(image, tensors.images[2], atol=1e-6) and label == tensors.labels[2]
+    batch, labels = next(iter(data.image_loader("mnist", batch_size=16, train=False, root=data_root)))
+    assert batch.shape == (16, 1, 28, 28) and labels.shape == (16,)
+
+
+def test_sample_is_seeded_and_on_the_data_device():
+    images = torch.arange(10.0).view(10, 1, 1, 1)
+    source = ImageData(images, torch.arange(10))
+    first = source.sample(6, torch.Generator().manual_seed(1))
+    again = source.sample(6, torch.Generator().manual_seed(1))
+    assert first.shape == (6, 1, 1, 1) and torch.equal(first, again) and first.device == images.device
