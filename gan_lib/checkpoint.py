@@ -76,3 +76,17 @@ def atomic_torch_save(obj: object, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def load_checked(path: Path, expected_format: str, kind: str, missing_hint: str, error: type[Exception] = ValueError) -> dict:
+    """``torch.load`` a checkpoint on CPU (weights only), after checking that it exists and is a ``kind`` checkpoint.
+
+    ``expected_format`` is the ``format`` tag the writer stored; a file without it (or another
+    tag) raises ``error``; a missing file raises ``FileNotFoundError`` with ``missing_hint``.
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"No checkpoint at {path}; {missing_hint}")
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if not isinstance(payload, dict) or payload.get("format") != expected_format:
+        raise error(f"{path} is not a {kind} checkpoint (expected format {expected_format!r}).")
+    return payload

@@ -18,10 +18,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
-from gan_lib.checkpoint import atomic_torch_save, model_signature, signature_mismatch
+from gan_lib.checkpoint import atomic_torch_save, load_checked, model_signature, signature_mismatch
 
 FORMAT = "gan_book.model/1"
 
@@ -48,13 +47,8 @@ def save_model(model: nn.Module, path: str | os.PathLike, config: dict[str, Any]
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """The checkpoint's contents (on CPU), after checking that it is a GAN Book model checkpoint."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"No checkpoint at {path}. The command that produces it is in its module's docstring.")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise CheckpointMismatchError(f"{path} is not a GAN Book model checkpoint (format {FORMAT}); it cannot be loaded with gan_lib.pretrained.")
-    return payload
+    hint = "the command that produces it is in its module's docstring"
+    return load_checked(Path(path), FORMAT, "GAN Book model", hint, error=CheckpointMismatchError)
 
 
 def load_into(model: nn.Module, path: str | os.PathLike, config: dict[str, Any] | None = None) -> dict[str, Any]:

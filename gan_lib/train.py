@@ -63,7 +63,14 @@ import torch
 from torch import nn
 
 from gan_lib import runtime
-from gan_lib.checkpoint import atomic_torch_save, global_rng_states, model_signature, set_global_rng_states, signature_mismatch
+from gan_lib.checkpoint import (
+    atomic_torch_save,
+    global_rng_states,
+    load_checked,
+    model_signature,
+    set_global_rng_states,
+    signature_mismatch,
+)
 from gan_lib.losses import discriminator_loss, generator_cost as generator_cost_by_name
 
 CHECKPOINT_FORMAT = "gan_lib.train/1"
@@ -329,11 +336,8 @@ class Trainer:
     def load_checkpoint(self, path: str | os.PathLike) -> None:
         """Restore a checkpoint written by an identically built trainer; training then continues exactly."""
         path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no checkpoint at {path}; train() with checkpoint_path={str(path)!r} writes one")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{path} is not a gan_lib.train checkpoint (expected format {CHECKPOINT_FORMAT!r}).")
+        hint = f"train() with checkpoint_path={str(path)!r} writes one"
+        state = load_checked(path, CHECKPOINT_FORMAT, "gan_lib.train", hint)
         for role, model in (("generator", self.generator), ("discriminator", self.discriminator)):
             problem = signature_mismatch(model_signature(model), state["signature"][role])
             if problem:

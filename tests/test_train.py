@@ -196,7 +196,7 @@ def test_checkpoint_from_another_model_is_a_clear_error(tmp_path):
     torch.save({"weights": 1}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a gan_lib.train checkpoint"):
         make_trainer().load_checkpoint(tmp_path / "other.pt")
-    with pytest.raises(FileNotFoundError, match="no checkpoint at"):
+    with pytest.raises(FileNotFoundError, match="No checkpoint at"):
         make_trainer().load_checkpoint(tmp_path / "missing.pt")
 
 
