@@ -2,6 +2,7 @@
 
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 
 import torch
@@ -12,6 +13,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "dcgan_speed.py"
 def load_benchmark():
     spec = importlib.util.spec_from_file_location("dcgan_speed", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
