@@ -83,7 +83,7 @@ def nearest_distances(images: torch.Tensor, reference: torch.Tensor, batch_size:
     flat = images.flatten(1)
     best = torch.full((len(flat),), float("inf"), device=flat.device)
     for chunk in reference.flatten(1).split(batch_size):
-        best = torch.minimum(best, torch.cdist(flat, chunk.to(flat.device), compute_mode="donot_use_mm_for_euclid_dist").min(dim=1).values)
+        best = torch.minimum(best, torch.cdist(flat, chunk.to(flat.device)).min(dim=1).values)
     return best
 
 
@@ -144,27 +144,40 @@ def latent_arithmetic(z_a: torch.Tensor, z_b: torch.Tensor, z_c: torch.Tensor) -
 
 @dataclass(frozen=True)
 class ArithmeticTrials:
-    """Outcome of many "high d₁ − low d₁ + low d₂" triples on one attribute."""
+    """Outcome of many "high d₁ − low d₁ + low d₂" triples on one attribute, each with a paired control.
+
+    The control of a trial replaces "high d₁" and "low d₁" by two groups drawn from
+    all of d₁, keeping z̄_c: it has the same structure and the same norm (z̄_a − z̄_b + z̄_c
+    has three times the variance of z̄_c alone, and the norm of z changes the image), so
+    any difference between a trial and its control is due to the attribute selection.
+    """
 
     attribute: str
     source_class: np.ndarray  # d₁ of each trial
     target_class: np.ndarray  # d₂
     triples: np.ndarray  # (trials, 3, per_concept) pool indices of the "high d₁", "low d₁", "low d₂" samples
     predicted_class: np.ndarray  # classifier's label of G(z̄_a − z̄_b + z̄_c)
-    baseline_value: np.ndarray  # attribute of G(z̄_c), the "low d₂" concept alone
     result_value: np.ndarray  # attribute of G(z̄_a − z̄_b + z̄_c)
+    control_predicted_class: np.ndarray  # classifier's label of the control G(z̄_a' − z̄_b' + z̄_c)
+    control_value: np.ndarray  # attribute of the control
+    baseline_value: np.ndarray  # attribute of G(z̄_c), the "low d₂" concept alone
 
     @property
     def class_kept(self) -> np.ndarray:
         return self.predicted_class == self.target_class
 
     @property
+    def control_class_kept(self) -> np.ndarray:
+        return self.control_predicted_class == self.target_class
+
+    @property
     def attribute_moved(self) -> np.ndarray:
-        return self.result_value > self.baseline_value
+        """The result has more of the attribute than its paired control (chance: one half)."""
+        return self.result_value > self.control_value
 
     @property
     def success_rate(self) -> float:
-        """Fraction of trials whose result keeps d₂ and has the attribute higher than G(z̄_c)."""
+        """Fraction of trials whose result keeps d₂ and has more of the attribute than its control."""
         return float((self.class_kept & self.attribute_moved).mean())
 
 
@@ -190,16 +203,14 @@ def arithmetic_trials(
     trials: int = 100,
     per_concept: int = 3,
     quantile: float = 0.25,
-    shuffle_attribute: bool = False,
     seed: int = 0,
 ) -> ArithmeticTrials:
     """Run ``trials`` random triples z̄(high d₁) − z̄(low d₁) + z̄(low d₂) over the generated pool G(z).
 
     Each sample of the pool is labelled by ``classifier`` and measured; "high" and
     "low" are the top and bottom ``quantile`` of the attribute within a class. Each
-    trial draws d₁ ≠ d₂ and ``per_concept`` samples per concept. With
-    ``shuffle_attribute`` the "high" and "low" samples of d₁ are drawn from the whole
-    class instead: the control, whose success rate measures what chance gives.
+    trial draws d₁ ≠ d₂, ``per_concept`` samples per concept, and a paired control
+    whose two d₁ groups are drawn from the whole class (see :class:`ArithmeticTrials`).
     """
     if attribute not in ATTRIBUTES:
         raise ValueError(f"Unknown attribute {attribute!r}. Valid attributes: {', '.join(ATTRIBUTES)}.")
@@ -209,21 +220,31 @@ def arithmetic_trials(
         images = generator(z)
         groups = _attribute_groups(classifier(images).argmax(1).cpu().numpy(), measure(images).cpu().numpy(), per_concept, quantile)
     digits = sorted(groups)
-    classes, triples = [], []
+    classes, triples, controls = [], [], []
     for _ in range(trials):
         d1, d2 = (int(d) for d in rng.choice(digits, size=2, replace=False))
-        pools = (groups[d1]["all"], groups[d1]["all"]) if shuffle_attribute else (groups[d1]["high"], groups[d1]["low"])
-        triples.append([rng.choice(pool, size=per_concept, replace=False) for pool in (*pools, groups[d2]["low"])])
+        draw = lambda pool: rng.choice(pool, size=per_concept, replace=False)  # noqa: E731
+        triples.append([draw(groups[d1]["high"]), draw(groups[d1]["low"]), draw(groups[d2]["low"])])
+        controls.append([draw(groups[d1]["all"]), draw(groups[d1]["all"])])
         classes.append((d1, d2))
-    triples_array = np.array(triples)
-    z_a, z_b, z_c = (z[torch.as_tensor(triples_array[:, k])] for k in range(3))  # each (trials, per_concept, d)
+    triples_array, controls_array, classes_array = np.array(triples), np.array(controls), np.array(classes)
+    mean_z = lambda index: z[torch.as_tensor(index)].mean(1)  # noqa: E731  (trials, per_concept) indices → (trials, d)
+    z_c = mean_z(triples_array[:, 2])
     with torch.no_grad():
-        base_images = generator(z_c.mean(1))
-        result_images = generator(z_a.mean(1) - z_b.mean(1) + z_c.mean(1))
-        predicted = classifier(result_images).argmax(1).cpu().numpy()
-        base_values, result_values = measure(base_images).cpu().numpy(), measure(result_images).cpu().numpy()
-    classes_array = np.array(classes)
-    return ArithmeticTrials(attribute, classes_array[:, 0], classes_array[:, 1], triples_array, predicted, base_values, result_values)
+        outputs = {}
+        for name, latent in (
+            ("result", mean_z(triples_array[:, 0]) - mean_z(triples_array[:, 1]) + z_c),
+            ("control", mean_z(controls_array[:, 0]) - mean_z(controls_array[:, 1]) + z_c),
+            ("baseline", z_c),
+        ):
+            decoded = generator(latent)
+            outputs[name] = (classifier(decoded).argmax(1).cpu().numpy(), measure(decoded).cpu().numpy())
+    return ArithmeticTrials(
+        attribute, classes_array[:, 0], classes_array[:, 1], triples_array,
+        predicted_class=outputs["result"][0], result_value=outputs["result"][1],
+        control_predicted_class=outputs["control"][0], control_value=outputs["control"][1],
+        baseline_value=outputs["baseline"][1],
+    )
 
 
 # ---------------------------------------------------------------------- D as a feature extractor

@@ -37,7 +37,7 @@ from gan_lib.train import Trainer, adam
 
 DEFAULT_CHECKPOINT = CHECKPOINT_DIR / "mnist_dcgan.pt"
 FORMAT = "gan_book.dcgan_pair/1"
-DEFAULT_ITERATIONS = 500
+DEFAULT_ITERATIONS = 2500
 DEFAULT_WIDTH = 32
 
 
@@ -136,6 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--state", type=Path, default=None,
+                        help="trainer checkpoint (outside the repository) written every 100 iterations and resumed from if present; "
+                        "a resumed run ends bit for bit where an uninterrupted one would")
     args = parser.parse_args(argv)
     test = load_images("mnist", train=False)
     judge = SampleJudge(load_reference_classifier(), test.images)
@@ -157,10 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     trainer = Trainer(generator, discriminator, load_images("mnist", train=True).images, batch_size=args.batch_size,
                       g_optimizer=adam(2e-4, (0.5, 0.999)), d_optimizer=adam(2e-4, (0.5, 0.999)),
                       log_every=50, device=args.device, seed=args.seed)
+    if args.state is not None and args.state.exists():
+        trainer.load_checkpoint(args.state)
+        log(f"resumed from {args.state} at iteration {trainer.iteration}")
     start = time.perf_counter()
     chunk = 100
     while trainer.iteration < args.iterations:
-        trainer.train(min(chunk, args.iterations - trainer.iteration), progress=False)
+        trainer.train(min(chunk, args.iterations - trainer.iteration), checkpoint_path=args.state, progress=False)
         h = trainer.history
         log(f"iteration {trainer.iteration}: J(D) {h['d_loss'][-1]:.3f}, J(G) {h['g_loss'][-1]:.3f}, "
             f"D(x) {h['d_real'][-1]:.3f}, D(G(z)) {h['d_fake_before'][-1]:.3f}; {time.perf_counter() - start:.0f} s")
@@ -168,11 +174,11 @@ def main(argv: list[str] | None = None) -> None:
     generator.cpu().eval(), discriminator.cpu().eval()
     quality = judge(generate(generator, 10_000, seed=1)[1])
     log(f"eval-mode samples (10,000, seed 1) judged by the reference classifier: {quality}")
-    metadata = {"command": command, "iterations": args.iterations, "seed": args.seed, "train_seconds": round(elapsed),
+    metadata = {"command": command, "iterations": args.iterations, "seed": args.seed, "seconds_this_invocation": round(elapsed),
                 "frechet_classifier_distance": quality.frechet_distance, "mean_confidence": quality.mean_confidence,
                 "class_counts": [int(c) for c in quality.class_counts]}
     save_dcgan_pair(generator, discriminator, args.out, metadata)
-    log(f"training took {elapsed:.0f} s; saved {args.out} ({args.out.stat().st_size / 1024:.0f} KiB, float16 weights)")
+    log(f"this invocation trained {elapsed:.0f} s; saved {args.out} ({args.out.stat().st_size / 1024:.0f} KiB, float16 weights)")
     args.out.with_suffix(".log").write_text("\n".join(lines) + "\n")
 
 

@@ -77,7 +77,7 @@ def test_nearest_distances_match_brute_force():
     images, reference = torch.randn(7, 1, 5, 5, generator=g), torch.randn(50, 1, 5, 5, generator=g)
     brute = torch.stack([(reference - x).flatten(1).norm(dim=1).min() for x in images])
     assert torch.allclose(nearest_distances(images, reference, batch_size=13), brute, atol=1e-5)
-    assert nearest_distances(reference[:3], reference).abs().max() < 1e-3
+    assert nearest_distances(reference[:3], reference).abs().max() < 1e-2  # cdist by matrix products: ~1e-3 rounding
 
 
 # ---------------------------------------------------------------------- attributes
@@ -129,10 +129,15 @@ def test_arithmetic_trials_succeed_when_one_latent_axis_is_the_attribute():
         def forward(self, images):
             return torch.nn.functional.one_hot((images[:, 0, 0, 0] > 0).long(), 10).float()
 
-    trials = arithmetic_trials(Generator(), PixelClassifier(), z, "thickness", trials=20, seed=0)
-    assert trials.success_rate >= 0.9
-    control = arithmetic_trials(Generator(), PixelClassifier(), z, "thickness", trials=20, seed=0, shuffle_attribute=True)
-    assert control.success_rate < trials.success_rate
+    trials = arithmetic_trials(Generator(), PixelClassifier(), z, "thickness", trials=40, seed=0)
+    # The result's class coordinate z[1] is z̄_c's plus a difference of two d₁ means, which rarely flips its sign.
+    assert trials.class_kept.mean() >= 0.8
+    # Thick minus thin adds width; the paired control (two random groups of d₁) adds none on average.
+    assert trials.attribute_moved.mean() >= 0.9 and trials.success_rate >= 0.7
+    assert (trials.result_value - trials.control_value).mean() > 1.0
+    assert trials.triples.shape == (40, 3, 3)
+    with pytest.raises(ValueError, match="Unknown attribute"):
+        arithmetic_trials(Generator(), PixelClassifier(), z, "boldness")
 
 
 # ---------------------------------------------------------------------- probe
