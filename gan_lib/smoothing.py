@@ -55,7 +55,7 @@ def smoothed_optimal_logit(
 ) -> np.ndarray:
     """σ⁻¹(D*_αβ(x)) = log(α σ(ℓ) + β σ(−ℓ)) − log((1 − α) σ(ℓ) + (1 − β) σ(−ℓ)), ℓ = log p_data − log p_model.
 
-    Written in logs so it stays finite where D*_αβ is within 1e-300 of 0 or 1; it is −inf only where
+    Written in logs so it stays finite and accurate where D*_αβ is extremely close to 0 or 1; it is −inf only where
     D*_αβ = 0 exactly (β = 0 and p_data = 0 < p_model) and +inf only where D*_αβ = 1 (α = 1, p_model = 0).
     """
     check_labels(real_label, fake_label)
@@ -63,8 +63,7 @@ def smoothed_optimal_logit(
     log_d, log_not_d = log_sigmoid(ell), log_sigmoid(-ell)
     log_real = np.logaddexp(_log(real_label) + log_d, _log(fake_label) + log_not_d)
     log_fake = np.logaddexp(_log(1.0 - real_label) + log_d, _log(1.0 - fake_label) + log_not_d)
-    with np.errstate(invalid="ignore"):  # never −inf − (−inf): the two logs cannot both be −inf
-        return log_real - log_fake
+    return log_real - log_fake  # the two logs are never both −inf: their probabilities sum to 1
 
 
 def smoothed_value_function(
