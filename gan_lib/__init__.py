@@ -11,6 +11,8 @@ One module per idea, each small enough to read in one sitting:
 - ``game``: the value function, the optimal discriminator D* and C(G) in closed form.
   ``discriminator_fit``: training D against a fixed p_g.
 - ``losses``: J⁽ᴰ⁾ and the three generator costs on logits. ``cost_gradients``: what each cost learns from.
+- ``smoothing``: label smoothing's optimal discriminator and value function, its pull on spurious modes,
+  and D's over-confidence (its logits on real and fake samples).
 - ``models``: MLP players. ``dcgan``: DCGAN players by the paper's guidelines. ``packing``: PacGAN's D.
 - ``train``: Algorithm 1 as the book's one trainer. ``checkpoint``: atomic, checked checkpoints.
 - ``gan1d``, ``dynamics``: the 1D GAN of Chapter 4 and gradient play on V = xy.

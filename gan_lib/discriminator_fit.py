@@ -70,6 +70,8 @@ def fit_discriminator(
     depth: int = 2,
     lr: float = 1e-2,
     seed: int = 0,
+    real_label: float = 1.0,
+    fake_label: float = 0.0,
 ) -> DiscriminatorFit:
     """Minimise J⁽ᴰ⁾ = −E_{p_data} log D − E_{p_g} log(1 − D) over an MLP D, p_g fixed.
 
@@ -77,7 +79,9 @@ def fit_discriminator(
     fit approaches D* of the densities, not of one finite sample. Adam with a learning rate
     decaying linearly to 0 lets the last steps average out the minibatch noise. The seed
     fixes the initial weights and every sample: on the CPU the result is bit-for-bit repeatable.
-    Training runs on one CPU thread (see ``_one_thread``).
+    Training runs on one CPU thread (see ``_one_thread``). ``real_label`` α < 1 and ``fake_label``
+    β > 0 smooth the targets (``gan_lib.losses.discriminator_loss``); the fit then approaches the
+    smoothed optimum (α p_data + β p_g) / (p_data + p_g) of ``gan_lib.smoothing``.
     """
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be positive, got steps={steps}, batch_size={batch_size}")
@@ -92,7 +96,7 @@ def fit_discriminator(
         for step in range(steps):
             real = torch.as_tensor(p_data.sample(batch_size, rng), dtype=torch.float32).unsqueeze(1)
             fake = torch.as_tensor(p_g.sample(batch_size, rng), dtype=torch.float32).unsqueeze(1)
-            loss = discriminator_loss(model(real), model(fake))
+            loss = discriminator_loss(model(real), model(fake), real_label, fake_label)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

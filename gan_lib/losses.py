@@ -8,7 +8,8 @@ Following Goodfellow (2016), with the tutorial's ½ factors dropped so that the
 discriminator's cost is exactly −V(G, D):
 
 - discriminator: J⁽ᴰ⁾ = −E_x log D(x) − E_z log(1 − D(G(z))); with one-sided label
-  smoothing the real target is α < 1: −E_x [α log D(x) + (1 − α) log(1 − D(x))];
+  smoothing the real target is α < 1: −E_x [α log D(x) + (1 − α) log(1 − D(x))]; smoothing the
+  fake target too (β > 0) replaces the fake term by −E_z [β log D + (1 − β) log(1 − D)];
 - minimax generator:            J⁽ᴳ⁾ = E_z log(1 − D(G(z)))    (= −J⁽ᴰ⁾ up to a G-free term);
 - non-saturating generator:     J⁽ᴳ⁾ = −E_z log D(G(z));
 - maximum-likelihood generator: J⁽ᴳ⁾ = −E_z exp(σ⁻¹(D(G(z)))) = −E_z exp(a).
@@ -24,12 +25,27 @@ import torch.nn.functional as F
 GeneratorCost = Callable[[torch.Tensor], torch.Tensor]
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, real_label: float = 1.0) -> torch.Tensor:
-    """J⁽ᴰ⁾ = BCE(a_real, α) + BCE(a_fake, 0); α = ``real_label`` (1 = no smoothing, 0.9 = one-sided smoothing)."""
+def check_labels(real_label: float, fake_label: float = 0.0) -> None:
+    """Raise a clear error unless 0 ≤ β < α ≤ 1 for the targets α = ``real_label``, β = ``fake_label``."""
     if not 0.0 < real_label <= 1.0:
         raise ValueError(f"real_label must be in (0, 1] (1 for no smoothing, e.g. 0.9 for one-sided smoothing), got {real_label}")
+    if not 0.0 <= fake_label < real_label:
+        raise ValueError(
+            f"fake_label must be in [0, real_label) (0 for no smoothing, e.g. 0.1 for two-sided smoothing), got {fake_label}"
+        )
+
+
+def discriminator_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor, real_label: float = 1.0, fake_label: float = 0.0
+) -> torch.Tensor:
+    """J⁽ᴰ⁾ = BCE(a_real, α) + BCE(a_fake, β); α = ``real_label`` (1 = no smoothing, 0.9 = one-sided smoothing).
+
+    β = ``fake_label`` is 0 by default; β > 0 smooths the fake side too (two-sided smoothing), which
+    Goodfellow (2016, §4.2) warns against: see ``gan_lib.smoothing``.
+    """
+    check_labels(real_label, fake_label)
     real_loss = F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
-    fake_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    fake_loss = F.binary_cross_entropy_with_logits(fake_logits, torch.full_like(fake_logits, fake_label))
     return real_loss + fake_loss
 
 
