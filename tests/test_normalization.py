@@ -156,3 +156,15 @@ def test_clear_errors(norm):
         set_reference_batch(nn.Conv2d(3, 3, 1), feature_maps(0))
     with pytest.raises(ValueError, match="norm must be"):
         replace_batch_norm(nn.Sequential(nn.BatchNorm2d(3)), nn.BatchNorm2d)
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_reference_statistics_travel_with_the_state_dict(norm):
+    """A saved generator carries its reference statistics: the loaded copy needs no new reference pass."""
+    generator = vbn_generator(norm, seed=0)
+    set_reference_batch(generator, torch.randn(16, 8, generator=torch.Generator().manual_seed(1)))
+    loaded = vbn_generator(norm, seed=1)
+    loaded.load_state_dict(generator.state_dict())
+    z = torch.randn(4, 8, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        assert torch.equal(loaded(z), generator(z))
