@@ -21,6 +21,8 @@ One module per idea, each small enough to read in one sitting:
   reference classifier and the Fréchet classifier distance. ``mnist_gan``: the MLP and DCGAN players
   of Chapter 9. ``pretrained``, ``pretrained_dcgan``: the shipped checkpoints and the commands that
   make them. ``latent``: interpolation, latent arithmetic, stroke attributes, the D-feature probe.
+- ``normalization``: reference and virtual batch norm (Salimans et al. 2016), drop-in for BatchNorm2d.
+  ``conditional``: class-conditional DCGAN players and the adapter that trains them with ``train``.
 - ``viz``: the book's figure style; ``widgets``: the explorers; ``book``: numbers and figures for the text.
 """
 
