@@ -71,7 +71,7 @@ from gan_lib.checkpoint import (
     set_global_rng_states,
     signature_mismatch,
 )
-from gan_lib.losses import discriminator_loss, generator_cost as generator_cost_by_name
+from gan_lib.losses import check_labels, discriminator_loss, generator_cost as generator_cost_by_name
 
 CHECKPOINT_FORMAT = "gan_lib.train/1"
 HISTORY_KEYS = ("iteration", "d_loss", "g_loss", "d_real", "d_fake_before", "d_fake_after", "d_grad_norm", "g_grad_norm")
@@ -182,8 +182,7 @@ class Trainer:
         _check_positive_int("batch_size (m)", batch_size)
         _check_positive_int("log_every", log_every)
         _check_positive_int("snapshot_size", snapshot_size)
-        if not 0.0 < real_label <= 1.0:
-            raise ValueError(f"real_label must be in (0, 1] (1 for no smoothing, e.g. 0.9 for one-sided smoothing), got {real_label}")
+        check_labels(real_label)
         if noise not in NOISE_PRIORS:
             raise ValueError(f"Unknown noise prior {noise!r}. Valid priors: {', '.join(NOISE_PRIORS)}.")
         self.cost = generator_cost_by_name(generator_cost)  # raises on an unknown name
