@@ -103,3 +103,25 @@ class SampleJudge:
             class_counts=np.bincount(predicted.cpu().numpy(), minlength=NUM_CLASSES),
             mean_confidence=confidence.mean().item(),
         )
+
+
+@dataclass(frozen=True)
+class ClassAgreement:
+    """How often a conditional generator draws the class it was asked for, by the reference classifier."""
+
+    overall: float  # P(classifier's class = requested class) over all samples
+    per_class: np.ndarray  # (10,) the same fraction among the samples asked for each class
+
+
+def class_agreement(classifier: MNISTClassifier, images: torch.Tensor, requested: torch.Tensor) -> ClassAgreement:
+    """P(argmax_y p(y | G(z, c)) = c): the fraction of samples that the classifier puts in their requested class c."""
+    requested = torch.as_tensor(requested).long().cpu()
+    if requested.shape != (images.shape[0],) or images.shape[0] == 0:
+        raise ValueError(f"need one requested class per image: {images.shape[0]} images, labels of shape {tuple(requested.shape)}")
+    device = next(classifier.parameters()).device
+    predicted = in_batches(classifier, images.to(device)).argmax(1).cpu()
+    hits = (predicted == requested).double()
+    counts = np.bincount(requested.numpy(), minlength=NUM_CLASSES)
+    per_class = np.bincount(requested.numpy(), weights=hits.numpy(), minlength=NUM_CLASSES) / np.maximum(counts, 1)
+    per_class[counts == 0] = np.nan
+    return ClassAgreement(overall=hits.mean().item(), per_class=per_class)

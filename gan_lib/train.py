@@ -6,13 +6,14 @@ iteration is Algorithm 1 of the paper:
     for k steps:                                   (k = ``d_steps``)
         sample m noise vectors z ~ p_z and m data points x ~ p_data       (m = ``batch_size``)
         descend  J⁽ᴰ⁾ = −(1/m) Σ [log D(x) + log(1 − D(G(z)))]             (i.e. ascend V)
+                 (with targets α = ``real_label``, β = ``fake_label`` for label smoothing: see ``losses``)
     sample m noise vectors z ~ p_z
     descend  J⁽ᴳ⁾, the generator cost chosen by name (minimax, non_saturating, maximum_likelihood)
 
 Public API
 ----------
 ``Trainer(generator, discriminator, data, *, batch_size=64, d_steps=1, generator_cost="non_saturating",
-real_label=1.0, g_optimizer=adam(), d_optimizer=adam(), noise="normal", latent_shape=None,
+real_label=1.0, fake_label=0.0, g_optimizer=adam(), d_optimizer=adam(), noise="normal", latent_shape=None,
 fixed_noise=None, snapshot_size=512, snapshot_at=(), probe=None, log_every=10, progress_every=None,
 device=None, mixed_precision=False, seed=0)``
 
@@ -164,6 +165,7 @@ class Trainer:
         d_steps: int = 1,
         generator_cost: str = "non_saturating",
         real_label: float = 1.0,
+        fake_label: float = 0.0,
         g_optimizer: OptimizerFactory | None = None,
         d_optimizer: OptimizerFactory | None = None,
         noise: str = "normal",
@@ -182,12 +184,13 @@ class Trainer:
         _check_positive_int("batch_size (m)", batch_size)
         _check_positive_int("log_every", log_every)
         _check_positive_int("snapshot_size", snapshot_size)
-        check_labels(real_label)
+        check_labels(real_label, fake_label)
         if noise not in NOISE_PRIORS:
             raise ValueError(f"Unknown noise prior {noise!r}. Valid priors: {', '.join(NOISE_PRIORS)}.")
         self.cost = generator_cost_by_name(generator_cost)  # raises on an unknown name
         self.generator_cost_name = generator_cost
-        self.batch_size, self.d_steps, self.real_label = batch_size, d_steps, real_label
+        self.batch_size, self.d_steps = batch_size, d_steps
+        self.real_label, self.fake_label = real_label, fake_label
         self.noise, self.log_every = noise, log_every
         self.progress_every = progress_every or log_every
         self.device = torch.device(device) if device is not None else runtime.default_device()
@@ -228,7 +231,7 @@ class Trainer:
                 fake = self.generator(z)
             self._check_batch_shapes(real, fake)
             real_logits, fake_logits = self.discriminator(real).float(), self.discriminator(fake).float()
-        loss = discriminator_loss(real_logits, fake_logits, self.real_label)
+        loss = discriminator_loss(real_logits, fake_logits, self.real_label, self.fake_label)
         self.d_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         stats = self._step_stats(record, loss, self.discriminator, d_real=real_logits, d_fake_before=fake_logits)
@@ -323,6 +326,7 @@ class Trainer:
                 "d_steps": self.d_steps,
                 "generator_cost": self.generator_cost_name,
                 "real_label": self.real_label,
+                "fake_label": self.fake_label,
                 "noise": self.noise,
             },
         }

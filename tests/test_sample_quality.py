@@ -116,3 +116,18 @@ def test_one_digit_only_shows_as_one_bin(judge_and_test_set):
     quality = judge(images[labels == 1][:500])
     assert quality.class_counts[1] >= 495 and quality.classes_present <= 3
     assert quality.frechet_distance > 10 * judge(images[:500]).frechet_distance
+
+
+def test_class_agreement_is_the_accuracy_for_true_labels_and_chance_for_shuffled_ones(judge_and_test_set):
+    from gan_lib.classifier import accuracy
+    from gan_lib.data import ImageData
+    from gan_lib.sample_quality import class_agreement
+
+    judge, images, labels, _ = judge_and_test_set
+    agreement = class_agreement(judge.classifier, images, labels)
+    assert agreement.overall == pytest.approx(accuracy(judge.classifier, ImageData(images, labels)), abs=1e-6)  # accuracy() is float32
+    assert agreement.per_class.shape == (10,) and (agreement.per_class > 0.97).all()
+    shuffled = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(1))]
+    assert class_agreement(judge.classifier, images, shuffled).overall == pytest.approx(0.1, abs=0.02)  # binomial sd 0.004
+    with pytest.raises(ValueError, match="one requested class per image"):
+        class_agreement(judge.classifier, images, labels[:10])

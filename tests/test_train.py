@@ -123,6 +123,21 @@ def test_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path):
     assert all(torch.equal(adam_a[i]["exp_avg_sq"], adam_b[i]["exp_avg_sq"]) for i in adam_a)
 
 
+def test_the_d_step_descends_the_smoothed_loss_with_both_targets():
+    """With α, β the D step's recorded J⁽ᴰ⁾ is BCE(a_real, α) + BCE(a_fake, β) on the same minibatches."""
+    from gan_lib.losses import discriminator_loss
+
+    trainer = make_trainer(real_label=0.9, fake_label=0.1)
+    state = trainer.rng.get_state()
+    real, z = trainer.data_batch(trainer.batch_size), trainer.noise_batch(trainer.batch_size)
+    with torch.no_grad():
+        expected = discriminator_loss(trainer.discriminator(real), trainer.discriminator(trainer.generator(z)), 0.9, 0.1)
+    trainer.rng.set_state(state)
+    stats = trainer.discriminator_step(record=True)
+    assert stats["d_loss"].item() == pytest.approx(expected.item(), rel=1e-6)
+    assert trainer.state_dict()["config"]["fake_label"] == 0.1
+
+
 def test_checkpoint_restores_the_global_generators(tmp_path):
     import random
 
@@ -209,6 +224,7 @@ def test_checkpoint_from_another_model_is_a_clear_error(tmp_path):
         (dict(generator_cost="wasserstein"), "minimax, non_saturating, maximum_likelihood"),
         (dict(noise="laplace"), "normal, uniform"),
         (dict(real_label=1.2), "real_label"),
+        (dict(real_label=0.9, fake_label=0.9), r"fake_label must be in \[0, real_label\)"),
         (dict(fixed_noise=torch.zeros(4, 2)), r"fixed_noise must have shape \(n, 1\)"),
     ],
 )
