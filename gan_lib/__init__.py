@@ -18,11 +18,12 @@ One module per idea, each small enough to read in one sitting:
 - ``gan1d``, ``dynamics``: the 1D GAN of Chapter 4 and gradient play on V = xy.
 - ``metrics``, ``mode_collapse``: mode coverage on the 2D benchmarks and the experiment that measures it.
 - ``data``: MNIST and Fashion-MNIST as device tensors, offline. ``classifier``, ``sample_quality``: the
-  reference classifier and the Fréchet classifier distance. ``mnist_gan``: the MLP and DCGAN players
+  reference classifiers (one per data set), the Fréchet classifier distance and class agreement. ``mnist_gan``: the MLP and DCGAN players
   of Chapter 9. ``pretrained``, ``pretrained_dcgan``: the shipped checkpoints and the commands that
   make them. ``latent``: interpolation, latent arithmetic, stroke attributes, the D-feature probe.
 - ``normalization``: reference and virtual batch norm (Salimans et al. 2016), drop-in for BatchNorm2d.
   ``conditional``: class-conditional DCGAN players and the adapter that trains them with ``train``.
+  ``recipes``: the tips chapters' DCGAN baseline, each tip a named change to it.
 - ``viz``: the book's figure style; ``widgets``: the explorers; ``book``: numbers and figures for the text.
 """
 
