@@ -62,11 +62,19 @@ def set_global_rng_states(states: dict) -> None:
     random.setstate((version, tuple(internal), gauss))
 
 
+def _new_file_mode() -> int:
+    """The mode ``open()`` would give a new file: 0o666 less the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_torch_save(obj: object, path: Path) -> None:
     """torch.save to a temporary file in the same folder, then rename: a reader sees the old or the new file, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp_name, _new_file_mode())  # mkstemp makes files private (0600); a checkpoint is an ordinary file
         with os.fdopen(handle, "wb") as file:
             torch.save(obj, file)
             file.flush()
