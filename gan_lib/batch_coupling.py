@@ -157,10 +157,11 @@ def batch_coupling(
 ) -> dict[str, Coupling]:
     """The coupling ratio of ``generator``'s samples in each feature space, from ``batches`` minibatches of ``batch_size``.
 
-    ``features`` maps a name to a function of images (N, C, H, W) → (N,) or (N, d).
+    ``features`` maps a name to a function of images (N, C, H, W) → (N,) or (N, d); it gets them on
+    the generator's device.
     """
     images = generated_batches(generator, batch_size, batches, seed, train)
-    flat = images.flatten(0, 1)
+    flat = images.flatten(0, 1).to(next(generator.parameters()).device)
     return {name: coupling_ratio(f(flat).detach().cpu().reshape(batches, batch_size, -1)) for name, f in features.items()}
 
 
