@@ -23,7 +23,9 @@ One module per idea, each small enough to read in one sitting:
   make them. ``latent``: interpolation, latent arithmetic, stroke attributes, the D-feature probe.
 - ``normalization``: reference and virtual batch norm (Salimans et al. 2016), drop-in for BatchNorm2d.
   ``conditional``: class-conditional DCGAN players and the adapter that trains them with ``train``.
-  ``recipes``: the tips chapters' DCGAN baseline, each tip a named change to it.
+  ``batch_coupling``: how much batch norm couples the samples of a minibatch (within/across-batch ratio),
+  and training a reference/virtual batch-norm generator with periodic refresh of its statistics.
+- ``recipes``: the one DCGAN baseline of the tips chapters and each tip as a named change to it.
 - ``viz``: the book's figure style; ``widgets``: the explorers; ``book``: numbers and figures for the text.
 """
 
