@@ -217,3 +217,39 @@ def test_one_sided_smoothing_removes_over_confidence_on_real_samples_only():
     assert smoothed_report.real.q95 < max_smoothed_logit(0.9) + 0.05
     # β = 0: the fake side keeps its confidence
     assert smoothed_report.fake.confident_fraction == pytest.approx(plain_report.fake.confident_fraction, abs=0.02)
+
+
+# --- Chapter 11's spurious-mode claims, on the chapter's own 1D example ----------------------------
+
+CHAPTER_DATA = Gaussian(0.0, 1.0)
+CHAPTER_MODEL = GaussianMixture((0.7, 0.3), (0.5, 6.0), (1.2, 0.5))  # notebooks/11: a spurious mode N(6, 0.5²)
+
+
+def chapter_pull(alpha: float, beta: float) -> float:
+    return non_saturating_pull(lambda x: smoothed_optimal_logit(CHAPTER_DATA, CHAPTER_MODEL, x, alpha, beta), 6.0, 0.5)
+
+
+@pytest.mark.parametrize("alpha", [0.7, 0.9, 0.99])
+def test_one_sided_smoothing_leaves_the_non_saturating_pull_unchanged_at_d_star(alpha):
+    """log(α D*) = log α + log D*: the constant has no gradient, so the pull equals the unsmoothed one."""
+    assert chapter_pull(alpha, 0.0) == pytest.approx(chapter_pull(1.0, 0.0), rel=1e-9)
+
+
+def test_pull_on_the_spurious_mode_falls_with_beta():
+    """Measured: 5.986 at β = 0, 0.0109 at β = 0.01, 0.0027 at β = 0.05, 0.0013 at β = 0.1."""
+    pulls = np.array([chapter_pull(0.9, beta) for beta in (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)])
+    assert pulls[0] > 5.0
+    assert np.all(np.diff(pulls) < 0) and np.all(pulls > 0)
+    assert np.all(pulls[2:] < 1e-3 * pulls[0])
+
+
+@pytest.mark.parametrize("beta", [0.05, 0.1, 0.3])
+def test_two_sided_log_d_star_is_flat_to_first_order_where_the_data_vanishes(beta):
+    """With r = p_data / p_model ≪ 1, log D*_αβ = log β + (α − β) r / β + O(r²) (chapter 11, eq-ls-two-sided-log)."""
+    alpha = 0.9
+    x = np.linspace(5.0, 7.0, 41)  # the spurious mode ± 2σ
+    r = CHAPTER_DATA.pdf(x) / CHAPTER_MODEL.pdf(x)
+    assert r.max() < 1e-4
+    exact = np.log(smoothed_optimal_discriminator(CHAPTER_DATA, CHAPTER_MODEL, x, alpha, beta))
+    first_order = math.log(beta) + (alpha - beta) / beta * r
+    assert np.all(np.abs(exact - first_order) <= 5 * (r / beta) ** 2 + 1e-14)
