@@ -44,6 +44,7 @@ import torch
 from torch import nn
 
 from gan_lib.normalization import reference_norm_layers, set_reference_batch
+from gan_lib.train import Trainer
 
 Feature = Callable[[torch.Tensor], torch.Tensor]
 
@@ -175,7 +176,7 @@ def statistics_drift(old: list[tuple[torch.Tensor, torch.Tensor]], new: list[tup
     return max(float(((mu_new - mu_old).abs() / torch.sqrt(v_new + eps)).max()) for (mu_old, _), (mu_new, v_new) in zip(old, new))
 
 
-def train_with_reference_refresh(trainer, iterations: int, reference_z: torch.Tensor, every: int = 1) -> list[float]:
+def train_with_reference_refresh(trainer: Trainer, iterations: int, reference_z: torch.Tensor, every: int = 1) -> list[float]:
     """Train ``trainer`` for ``iterations`` iterations, refreshing G's reference statistics every ``every`` iterations.
 
     Before each block of ``every`` iterations, :func:`gan_lib.normalization.set_reference_batch`
@@ -189,18 +190,14 @@ def train_with_reference_refresh(trainer, iterations: int, reference_z: torch.Te
         raise ValueError(f"every must be an integer >= 1 (iterations between refreshes), got {every!r}")
     if not isinstance(iterations, int) or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
-    generator = trainer.generator
     reference_z = reference_z.to(trainer.device)
     drifts: list[float] = []
-    done = 0
-    first = True
-    while done < iterations:
-        old = None if first else _reference_statistics(generator)
-        set_reference_batch(generator, reference_z)
-        if old is not None:
-            drifts.append(statistics_drift(old, _reference_statistics(generator)))
-        first = False
-        block = min(every, iterations - done)
-        trainer.train(block, progress=False)
-        done += block
+    in_use = None  # the statistics of the last refresh: training steps never change them
+    for start in range(0, iterations, every):
+        set_reference_batch(trainer.generator, reference_z)
+        refreshed = _reference_statistics(trainer.generator)
+        if in_use is not None:
+            drifts.append(statistics_drift(in_use, refreshed))
+        in_use = refreshed
+        trainer.train(min(every, iterations - start), progress=False)
     return drifts
