@@ -18,7 +18,7 @@ endif
 export OMP_NUM_THREADS ?= 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test unit notebooks-smoke notebooks venv clean
+.PHONY: book test lint format unit notebooks-smoke notebooks venv clean
 
 venv: $(READY)
 
@@ -27,14 +27,26 @@ $(READY): requirements.txt pyproject.toml
 	$(PIP) -r requirements.txt
 	$(PIP) --no-deps -e .
 	$(BIN)/python -c "import gan_lib, torch, jupyter_book, nbval, sphinx_exercise"
+	$(BIN)/ruff --version
 	touch $@
 
 book: $(READY)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book: $(abspath _build/html/index.html)"
 
-# The book first, then one pytest run over tests/ and the labs, so the run closes on pytest's summary.
-test: book
+# ruff: the formatter and linter of gan_lib/, tests/, benchmarks/, scripts/ and the labs' code cells.
+lint: $(READY)
+	$(BIN)/ruff format --check
+	$(BIN)/ruff check
+
+# Apply the formatter and the linter's safe fixes.
+format: $(READY)
+	$(BIN)/ruff format
+	$(BIN)/ruff check --fix
+
+# Lint and the book first, then one pytest run over tests/ and the labs, so the run closes on
+# pytest's summary.
+test: lint book
 	GAN_BOOK_PROFILE=smoke GAN_BOOK_DEVICE=cpu $(BIN)/python -m pytest --nbval-lax --nbval-current-env tests notebooks
 
 unit: $(READY)

@@ -23,6 +23,20 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+__all__ = [
+    "PROFILE_ENV",
+    "DEVICE_ENV",
+    "PROFILES",
+    "Profile",
+    "current_profile",
+    "pick",
+    "default_device",
+    "seed_everything",
+    "in_colab",
+    "describe_device",
+    "setup",
+]
+
 PROFILE_ENV = "GAN_BOOK_PROFILE"
 DEVICE_ENV = "GAN_BOOK_DEVICE"
 PROFILES = ("smoke", "cpu", "gpu")
@@ -89,11 +103,17 @@ def _checked_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError as err:
-        raise ValueError(f"{DEVICE_ENV}={name!r} is not a torch device name (try cpu, cuda or mps).") from err
+        raise ValueError(
+            f"{DEVICE_ENV}={name!r} is not a torch device name (try cpu, cuda or mps)."
+        ) from err
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"{DEVICE_ENV}={name!r} asks for CUDA, but torch sees no CUDA device here.")
+        raise ValueError(
+            f"{DEVICE_ENV}={name!r} asks for CUDA, but torch sees no CUDA device here."
+        )
     if device.type == "mps" and not _mps_available():
-        raise ValueError(f"{DEVICE_ENV}={name!r} asks for MPS, but torch sees no MPS device here.")
+        raise ValueError(
+            f"{DEVICE_ENV}={name!r} asks for MPS, but torch sees no MPS device here."
+        )
     return device
 
 
@@ -127,7 +147,11 @@ def setup(seed: int = 0) -> tuple[torch.device, Profile]:
     """What every notebook's first cell calls: seed, choose device and profile, and say so."""
     seed_everything(seed)
     device, profile = default_device(), current_profile()
-    print(f"gan_lib ready | device: {describe_device(device)} | profile: {profile} | seed: {seed}")
+    print(
+        f"gan_lib ready | device: {describe_device(device)} | profile: {profile} | seed: {seed}"
+    )
     if in_colab() and device.type != "cuda":
-        print("No GPU in this Colab session: Runtime > Change runtime type > GPU, then run again.")
+        print(
+            "No GPU in this Colab session: Runtime > Change runtime type > GPU, then run again."
+        )
     return device, profile

@@ -43,8 +43,12 @@ def render(config_path: Path = ROOT / "_config.yml") -> str:
     )
 
 
-def first_code_cell(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
-    return next((cell for cell in notebook.cells if cell.cell_type == "code"), None)
+def first_code_cell(
+    notebook: nbformat.NotebookNode,
+) -> nbformat.NotebookNode | None:
+    return next(
+        (cell for cell in notebook.cells if cell.cell_type == "code"), None
+    )
 
 
 def sync(path: Path, source: str) -> bool:
@@ -56,7 +60,11 @@ def sync(path: Path, source: str) -> bool:
     if cell is not None and cell.source.startswith(MARKER):
         cell.source = source
     else:
-        index = notebook.cells.index(cell) if cell is not None else len(notebook.cells)
+        index = (
+            notebook.cells.index(cell)
+            if cell is not None
+            else len(notebook.cells)
+        )
         notebook.cells.insert(index, nbformat.v4.new_code_cell(source))
     tmp = path.with_suffix(".ipynb.tmp")
     nbformat.write(notebook, tmp)

@@ -12,8 +12,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 def real_data_root():
     """Where the real image data sets are: $GAN_BOOK_DATA, else the shared folder beside the repository, else None."""
-    for candidate in (os.environ.get("GAN_BOOK_DATA", "").strip(), str(ROOT.parent / "shared" / "data")):
-        if candidate and (Path(candidate) / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
+    for candidate in (
+        os.environ.get("GAN_BOOK_DATA", "").strip(),
+        str(ROOT.parent / "shared" / "data"),
+    ):
+        if (
+            candidate
+            and (
+                Path(candidate) / "MNIST" / "raw" / "t10k-images-idx3-ubyte"
+            ).exists()
+        ):
             return Path(candidate)
     return None
 
@@ -23,5 +31,7 @@ def data_root():
     """The real data root; skips the test (with the reason) when MNIST is not on this machine."""
     root = real_data_root()
     if root is None:
-        pytest.skip("MNIST not found: set GAN_BOOK_DATA to a folder with MNIST/raw/ (see gan_lib/data.py); tests never download")
+        pytest.skip(
+            "MNIST not found: set GAN_BOOK_DATA to a folder with MNIST/raw/ (see gan_lib/data/images.py); tests never download"
+        )
     return root

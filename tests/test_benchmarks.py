@@ -20,8 +20,23 @@ def load_benchmark():
 
 def test_both_loops_train_the_same_model_and_report_a_ratio():
     bench = load_benchmark()
-    tiny = bench.Config("tiny", image_size=14, channels=1, batch_size=8, latent_dim=8, width=8, n_images=64)
-    args = argparse.Namespace(warmup=1, rounds=1, iterations=2, bf16=False, channels_last=False, compile=False)
+    tiny = bench.Config(
+        "tiny",
+        image_size=14,
+        channels=1,
+        batch_size=8,
+        latent_dim=8,
+        width=8,
+        n_images=64,
+    )
+    args = argparse.Namespace(
+        warmup=1,
+        rounds=1,
+        iterations=2,
+        bf16=False,
+        channels_last=False,
+        compile=False,
+    )
     row = bench.measure(tiny, torch.device("cpu"), args)
     assert row["plain"] > 0 and row["trainer"] > 0
     assert row["ratio"] == row["trainer"] / row["plain"]

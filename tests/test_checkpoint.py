@@ -6,7 +6,7 @@ import stat
 import pytest
 import torch
 
-from gan_lib.checkpoint import atomic_torch_save
+from gan_lib.training.checkpoint import atomic_torch_save
 
 
 def test_a_saved_checkpoint_has_the_mode_of_an_ordinary_new_file(tmp_path):
@@ -16,10 +16,14 @@ def test_a_saved_checkpoint_has_the_mode_of_an_ordinary_new_file(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "c.pt").stat().st_mode) == 0o644
-    assert torch.equal(torch.load(tmp_path / "c.pt", weights_only=True)["x"], torch.ones(2))
+    assert torch.equal(
+        torch.load(tmp_path / "c.pt", weights_only=True)["x"], torch.ones(2)
+    )
 
 
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path):
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
+    tmp_path,
+):
     path = tmp_path / "c.pt"
     atomic_torch_save({"version": 1}, path)
     with pytest.raises(Exception):

@@ -1,8 +1,14 @@
 import pytest
 import torch
 
-from gan_lib import data
-from gan_lib.data import DatasetNotFoundError, ImageData, load_images, to_gan_range, to_unit_range
+from gan_lib.data import images as data
+from gan_lib.data.images import (
+    DatasetNotFoundError,
+    ImageData,
+    load_images,
+    to_gan_range,
+    to_unit_range,
+)
 
 
 def test_data_root_precedence(monkeypatch, tmp_path):
@@ -19,7 +25,9 @@ def test_missing_data_is_a_clear_error_and_never_downloads(tmp_path):
     message = str(info.value)
     assert str(tmp_path / "FashionMNIST" / "raw") in message
     assert "GAN_BOOK_DATA" in message and "download=True" in message
-    assert not any(tmp_path.rglob("*.gz")), "nothing may be downloaded without download=True"
+    assert not any(tmp_path.rglob("*.gz")), (
+        "nothing may be downloaded without download=True"
+    )
 
 
 def test_unknown_data_set_name():
@@ -38,7 +46,10 @@ def test_pixel_scaling_closed_form():
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
 def test_real_data_as_one_tensor_in_gan_range(name, data_root):
     test_set = load_images(name, train=False, root=data_root)
-    assert test_set.images.shape == (10_000, 1, 28, 28) and test_set.images.dtype == torch.float32
+    assert (
+        test_set.images.shape == (10_000, 1, 28, 28)
+        and test_set.images.dtype == torch.float32
+    )
     assert test_set.images.min() == -1.0 and test_set.images.max() == 1.0
     assert set(test_set.labels.tolist()) == set(range(10))
 
@@ -52,10 +63,26 @@ def test_full_training_set_and_limit(data_root):
 
 def test_loader_path_matches_tensor_path(data_root):
     tensors = load_images("mnist", train=False, root=data_root, limit=3)
-    dataset = data.torchvision_dataset("mnist", train=False, root=data_root, transform=data.image_loader(root=data_root, train=False).dataset.transform)
+    dataset = data.torchvision_dataset(
+        "mnist",
+        train=False,
+        root=data_root,
+        transform=data.image_loader(
+            root=data_root, train=False
+        ).dataset.transform,
+    )
     image, label = dataset[2]
-    assert torch.allclose(image, tensors.images[2], atol=1e-6) and label == tensors.labels[2]
-    batch, labels = next(iter(data.image_loader("mnist", batch_size=16, train=False, root=data_root)))
+    assert (
+        torch.allclose(image, tensors.images[2], atol=1e-6)
+        and label == tensors.labels[2]
+    )
+    batch, labels = next(
+        iter(
+            data.image_loader(
+                "mnist", batch_size=16, train=False, root=data_root
+            )
+        )
+    )
     assert batch.shape == (16, 1, 28, 28) and labels.shape == (16,)
 
 
@@ -64,4 +91,8 @@ def test_sample_is_seeded_and_on_the_data_device():
     source = ImageData(images, torch.arange(10))
     first = source.sample(6, torch.Generator().manual_seed(1))
     again = source.sample(6, torch.Generator().manual_seed(1))
-    assert first.shape == (6, 1, 1, 1) and torch.equal(first, again) and first.device == images.device
+    assert (
+        first.shape == (6, 1, 1, 1)
+        and torch.equal(first, again)
+        and first.device == images.device
+    )

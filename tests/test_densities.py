@@ -5,25 +5,39 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from gan_lib.densities import Gaussian, GaussianMixture, IsotropicMixture2D
+from gan_lib.theory.densities import (
+    Gaussian,
+    GaussianMixture,
+    IsotropicMixture2D,
+)
 
 
 def test_gaussian_matches_scipy_on_numpy_and_torch():
     p = Gaussian(0.5, 2.0)
     x = np.linspace(-10, 10, 101)
-    np.testing.assert_allclose(p.pdf(x), stats.norm(0.5, 2.0).pdf(x), rtol=1e-12)
+    np.testing.assert_allclose(
+        p.pdf(x), stats.norm(0.5, 2.0).pdf(x), rtol=1e-12
+    )
     log_t = p.log_prob(torch.tensor(x))
     assert isinstance(log_t, torch.Tensor)
-    np.testing.assert_allclose(log_t.numpy(), stats.norm(0.5, 2.0).logpdf(x), rtol=1e-12)
+    np.testing.assert_allclose(
+        log_t.numpy(), stats.norm(0.5, 2.0).logpdf(x), rtol=1e-12
+    )
 
 
 def test_mixture_matches_weighted_sum_and_integrates_to_one():
     mix = GaussianMixture((0.3, 0.7), (-2.0, 1.0), (0.5, 1.5))
     x = np.linspace(-8, 8, 201)
-    expected = 0.3 * stats.norm(-2, 0.5).pdf(x) + 0.7 * stats.norm(1, 1.5).pdf(x)
+    expected = 0.3 * stats.norm(-2, 0.5).pdf(x) + 0.7 * stats.norm(1, 1.5).pdf(
+        x
+    )
     np.testing.assert_allclose(mix.pdf(x), expected, rtol=1e-12)
-    np.testing.assert_allclose(mix.pdf(torch.tensor(x)).numpy(), expected, rtol=1e-12)
-    assert integrate.quad(mix.pdf, *mix.bounds(), points=mix.breakpoints())[0] == pytest.approx(1.0, abs=1e-10)
+    np.testing.assert_allclose(
+        mix.pdf(torch.tensor(x)).numpy(), expected, rtol=1e-12
+    )
+    assert integrate.quad(mix.pdf, *mix.bounds(), points=mix.breakpoints())[
+        0
+    ] == pytest.approx(1.0, abs=1e-10)
 
 
 def test_mixture_log_prob_is_finite_far_in_the_tails():
@@ -45,7 +59,9 @@ def test_sampling_is_seeded():
     assert not np.array_equal(p.sample(10, rng=1), p.sample(10, rng=2))
 
 
-@pytest.mark.parametrize("mean, std", [(0.0, -1.0), (0.0, 0.0), (math.nan, 1.0)])
+@pytest.mark.parametrize(
+    "mean, std", [(0.0, -1.0), (0.0, 0.0), (math.nan, 1.0)]
+)
 def test_bad_gaussian_parameters_are_clear_errors(mean, std):
     with pytest.raises(ValueError, match="Gaussian"):
         Gaussian(mean, std)
@@ -68,13 +84,20 @@ def test_ring_and_grid_match_pacgan_synthetic_setup():
     np.testing.assert_allclose(np.linalg.norm(ring.modes, axis=1), 1.0)
     np.testing.assert_allclose(ring.modes[2], [0.0, 1.0], atol=1e-15)
     assert grid.n_modes == 25 and grid.std == 0.05
-    assert sorted(set(grid.modes[:, 0])) == [-4, -2, 0, 2, 4] == sorted(set(grid.modes[:, 1]))
+    assert (
+        sorted(set(grid.modes[:, 0]))
+        == [-4, -2, 0, 2, 4]
+        == sorted(set(grid.modes[:, 1]))
+    )
 
 
 def test_2d_mixture_log_prob_matches_scipy_on_numpy_and_torch():
     mix = IsotropicMixture2D([[0.0, 0.0], [1.0, 2.0]], std=0.5)
     x = np.random.default_rng(0).normal(size=(50, 2))
-    expected = np.log(0.5 * stats.multivariate_normal([0, 0], 0.25).pdf(x) + 0.5 * stats.multivariate_normal([1, 2], 0.25).pdf(x))
+    expected = np.log(
+        0.5 * stats.multivariate_normal([0, 0], 0.25).pdf(x)
+        + 0.5 * stats.multivariate_normal([1, 2], 0.25).pdf(x)
+    )
     np.testing.assert_allclose(mix.log_prob(x), expected, rtol=1e-10)
     log_t = mix.log_prob(torch.tensor(x))
     assert isinstance(log_t, torch.Tensor)
@@ -86,14 +109,18 @@ def test_2d_mixture_pdf_integrates_to_one():
     side = np.linspace(-1.6, 1.6, 641)
     xs, ys = np.meshgrid(side, side)
     density = mix.pdf(np.stack([xs.ravel(), ys.ravel()], axis=1))
-    assert density.sum() * (side[1] - side[0]) ** 2 == pytest.approx(1.0, abs=1e-6)
+    assert density.sum() * (side[1] - side[0]) ** 2 == pytest.approx(
+        1.0, abs=1e-6
+    )
 
 
 def test_2d_mixture_samples_sit_at_the_modes_with_the_right_spread():
     grid = IsotropicMixture2D.grid()
     x = grid.sample(50_000, rng=3)
     assert x.shape == (50_000, 2)
-    offsets = x - np.round(x / 2) * 2  # the nearest grid point is the rounded even coordinate
+    offsets = (
+        x - np.round(x / 2) * 2
+    )  # the nearest grid point is the rounded even coordinate
     assert offsets.std() == pytest.approx(grid.std, rel=0.01)
     counts = np.unique(np.round(x / 2), axis=0, return_counts=True)[1]
     assert len(counts) == 25 and counts.min() > 0.9 * 50_000 / 25

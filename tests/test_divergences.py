@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from gan_lib.densities import Gaussian, GaussianMixture
-from gan_lib.divergences import (
+from gan_lib.theory.densities import Gaussian, GaussianMixture
+from gan_lib.theory.divergences import (
     cross_entropy_grid,
     cross_entropy_quad,
     entropy_grid,
@@ -15,7 +15,12 @@ from gan_lib.divergences import (
     kl_quad,
 )
 
-PAIRS = [((0.0, 1.0), (0.0, 1.0)), ((0.0, 1.0), (1.0, 2.0)), ((-3.0, 0.5), (2.0, 1.5)), ((1.0, 4.0), (0.0, 0.7))]
+PAIRS = [
+    ((0.0, 1.0), (0.0, 1.0)),
+    ((0.0, 1.0), (1.0, 2.0)),
+    ((-3.0, 0.5), (2.0, 1.5)),
+    ((1.0, 4.0), (0.0, 0.7)),
+]
 
 
 @pytest.mark.parametrize("p_params, q_params", PAIRS)
@@ -49,16 +54,26 @@ def test_kl_is_non_negative_on_mixtures():
 
 def test_cross_entropy_is_entropy_plus_kl():
     p, q = GaussianMixture.two_modes(3.0, weight=0.4), Gaussian(0.5, 2.0)
-    assert cross_entropy_quad(p, q) == pytest.approx(entropy_quad(p) + kl_quad(p, q), abs=1e-9)
-    assert cross_entropy_grid(p, q) == pytest.approx(cross_entropy_quad(p, q), abs=1e-7)
+    assert cross_entropy_quad(p, q) == pytest.approx(
+        entropy_quad(p) + kl_quad(p, q), abs=1e-9
+    )
+    assert cross_entropy_grid(p, q) == pytest.approx(
+        cross_entropy_quad(p, q), abs=1e-7
+    )
 
 
 def test_entropy_of_a_gaussian_matches_closed_form():
     for std in [0.3, 1.0, 5.0]:
         exact = gaussian_entropy(std)
-        assert exact == pytest.approx(0.5 * math.log(2 * math.pi * math.e * std**2))
-        assert entropy_quad(Gaussian(2.0, std)) == pytest.approx(exact, abs=1e-8)
-        assert entropy_grid(Gaussian(2.0, std)) == pytest.approx(exact, abs=1e-7)
+        assert exact == pytest.approx(
+            0.5 * math.log(2 * math.pi * math.e * std**2)
+        )
+        assert entropy_quad(Gaussian(2.0, std)) == pytest.approx(
+            exact, abs=1e-8
+        )
+        assert entropy_grid(Gaussian(2.0, std)) == pytest.approx(
+            exact, abs=1e-7
+        )
 
 
 def test_bad_grid_and_parameters_are_clear_errors():
@@ -70,11 +85,13 @@ def test_bad_grid_and_parameters_are_clear_errors():
 
 
 def test_jsd_grid_and_quadrature_agree_and_respect_bounds():
-    from gan_lib.divergences import jsd_grid, jsd_quad
+    from gan_lib.theory.divergences import jsd_grid, jsd_quad
 
     p, q = GaussianMixture.two_modes(4.0), Gaussian(0.5, 1.2)
     assert jsd_quad(p, q) == pytest.approx(jsd_grid(p, q), abs=1e-8)
     assert jsd_quad(p, q) == pytest.approx(jsd_quad(q, p), abs=1e-12)
     assert jsd_quad(p, p) == pytest.approx(0.0, abs=1e-12)
     assert 0 < jsd_quad(Gaussian(0, 1), Gaussian(60, 1)) <= math.log(2) + 1e-12
-    assert jsd_quad(Gaussian(0, 1), Gaussian(60, 1)) == pytest.approx(math.log(2), abs=1e-9)
+    assert jsd_quad(Gaussian(0, 1), Gaussian(60, 1)) == pytest.approx(
+        math.log(2), abs=1e-9
+    )

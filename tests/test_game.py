@@ -3,9 +3,13 @@ import math
 import numpy as np
 import pytest
 
-from gan_lib.densities import Gaussian, GaussianMixture
-from gan_lib.divergences import jsd_quad
-from gan_lib.game import optimal_discriminator, optimal_discriminator_logit, value_function
+from gan_lib.theory.densities import Gaussian, GaussianMixture
+from gan_lib.theory.divergences import jsd_quad
+from gan_lib.theory.game import (
+    optimal_discriminator,
+    optimal_discriminator_logit,
+    value_function,
+)
 
 PAIRS = [
     (Gaussian(0, 1), Gaussian(1, 2)),
@@ -18,24 +22,34 @@ PAIRS = [
 def test_optimal_discriminator_matches_the_formula(p_data, p_g):
     x = np.linspace(-5, 5, 101)
     expected = p_data.pdf(x) / (p_data.pdf(x) + p_g.pdf(x))
-    np.testing.assert_allclose(optimal_discriminator(p_data, p_g, x), expected, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(
+        optimal_discriminator(p_data, p_g, x), expected, rtol=1e-9, atol=1e-300
+    )
 
 
 def test_optimal_discriminator_is_one_half_when_the_densities_agree():
     p = GaussianMixture.two_modes(3.0, weight=0.2)
-    assert np.allclose(optimal_discriminator(p, p, np.linspace(-8, 8, 50)), 0.5)
+    assert np.allclose(
+        optimal_discriminator(p, p, np.linspace(-8, 8, 50)), 0.5
+    )
 
 
 @pytest.mark.parametrize("p_data, p_g", PAIRS)
 def test_value_at_the_optimum_is_minus_log4_plus_twice_jsd(p_data, p_g):
-    assert value_function(p_data, p_g) == pytest.approx(-math.log(4) + 2 * jsd_quad(p_data, p_g), abs=1e-6)
+    assert value_function(p_data, p_g) == pytest.approx(
+        -math.log(4) + 2 * jsd_quad(p_data, p_g), abs=1e-6
+    )
 
 
 @pytest.mark.parametrize("shift", [0.3, -0.5, 2.0])
 def test_any_other_discriminator_scores_lower(shift):
     p_data, p_g = PAIRS[1]
     best = value_function(p_data, p_g)
-    perturbed = value_function(p_data, p_g, lambda t: optimal_discriminator_logit(p_data, p_g, t) + shift)
+    perturbed = value_function(
+        p_data,
+        p_g,
+        lambda t: optimal_discriminator_logit(p_data, p_g, t) + shift,
+    )
     assert perturbed < best
 
 
@@ -44,9 +58,9 @@ def test_any_other_discriminator_scores_lower(shift):
 from scipy.optimize import minimize_scalar
 from scipy.spatial.distance import jensenshannon
 
-from gan_lib.densities import Uniform
-from gan_lib.divergences import grid_for, integrate_quad, jsd_grid
-from gan_lib.game import (
+from gan_lib.theory.densities import Uniform
+from gan_lib.theory.divergences import grid_for, integrate_quad, jsd_grid
+from gan_lib.theory.game import (
     LOG_4,
     Midpoint,
     central_interval,
@@ -56,12 +70,23 @@ from gan_lib.game import (
 )
 
 
-@pytest.mark.parametrize("a, b", [(1.0, 1.0), (0.3, 0.05), (0.01, 2.0), (0.0, 1.0)])
+@pytest.mark.parametrize(
+    "a, b", [(1.0, 1.0), (0.3, 0.05), (0.01, 2.0), (0.0, 1.0)]
+)
 def test_pointwise_value_peaks_at_a_over_a_plus_b(a, b):
-    best = minimize_scalar(lambda y: -pointwise_value(a, b, y), bounds=(1e-12, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+    best = minimize_scalar(
+        lambda y: -pointwise_value(a, b, y),
+        bounds=(1e-12, 1 - 1e-12),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     assert best.x == pytest.approx(a / (a + b), abs=1e-6)
     y = np.linspace(0.001, 0.999, 999)
-    assert np.all(pointwise_value(a, b, y) <= pointwise_value(a, b, np.clip(a / (a + b), 1e-12, 1 - 1e-12)) + 1e-12)
+    assert np.all(
+        pointwise_value(a, b, y)
+        <= pointwise_value(a, b, np.clip(a / (a + b), 1e-12, 1 - 1e-12))
+        + 1e-12
+    )
 
 
 def test_pointwise_value_rejects_bad_input():
@@ -72,24 +97,51 @@ def test_pointwise_value_rejects_bad_input():
 
 
 def bump(center: float, width: float, height: float):
-    return lambda t: height * np.exp(-0.5 * ((np.asarray(t) - center) / width) ** 2)
+    return lambda t: (
+        height * np.exp(-0.5 * ((np.asarray(t) - center) / width) ** 2)
+    )
 
 
 @pytest.mark.parametrize(
-    "p_data, p_g", [PAIRS[0], PAIRS[1], (Uniform(0, 1), Uniform(0.5, 1.5)), (Uniform(-1, 1), Gaussian(0, 1))]
+    "p_data, p_g",
+    [
+        PAIRS[0],
+        PAIRS[1],
+        (Uniform(0, 1), Uniform(0.5, 1.5)),
+        (Uniform(-1, 1), Gaussian(0, 1)),
+    ],
 )
-@pytest.mark.parametrize("perturbation", [bump(0.0, 0.5, 1.0), bump(1.0, 2.0, -0.7), bump(-1.0, 0.3, 3.0), lambda t: 0.2 * np.sin(3 * np.asarray(t))])
-def test_perturbing_d_star_in_any_direction_lowers_v(p_data, p_g, perturbation):
+@pytest.mark.parametrize(
+    "perturbation",
+    [
+        bump(0.0, 0.5, 1.0),
+        bump(1.0, 2.0, -0.7),
+        bump(-1.0, 0.3, 3.0),
+        lambda t: 0.2 * np.sin(3 * np.asarray(t)),
+    ],
+)
+def test_perturbing_d_star_in_any_direction_lowers_v(
+    p_data, p_g, perturbation
+):
     best = value_function(p_data, p_g)
     for epsilon in (0.1, -0.1):
-        perturbed = value_function(p_data, p_g, lambda t: optimal_discriminator_logit(p_data, p_g, t) + epsilon * perturbation(t))
+        perturbed = value_function(
+            p_data,
+            p_g,
+            lambda t: (
+                optimal_discriminator_logit(p_data, p_g, t)
+                + epsilon * perturbation(t)
+            ),
+        )
         assert perturbed < best
 
 
 def test_d_star_with_zero_densities_has_no_nan():
     p_data, p_g = Uniform(0, 1), Uniform(0.5, 1.5)
     x = np.array([-1.0, 0.25, 0.75, 1.25, 2.0])
-    np.testing.assert_allclose(optimal_discriminator(p_data, p_g, x), [0.5, 1.0, 0.5, 0.0, 0.5])
+    np.testing.assert_allclose(
+        optimal_discriminator(p_data, p_g, x), [0.5, 1.0, 0.5, 0.0, 0.5]
+    )
     assert np.isfinite(value_function(p_data, p_g))
 
 
@@ -109,7 +161,10 @@ CRITERION_PAIRS = {
     "equal Gaussians": (Gaussian(0, 1), Gaussian(0, 1)),
     "two Gaussians": (Gaussian(0, 1), Gaussian(1, 2)),
     "mixture vs Gaussian": (GaussianMixture.two_modes(4.0), Gaussian(0, 2)),
-    "two mixtures": (GaussianMixture((0.3, 0.7), (-2, 2), (1, 1)), GaussianMixture((0.5, 0.5), (-1, 3), (0.5, 1.5))),
+    "two mixtures": (
+        GaussianMixture((0.3, 0.7), (-2, 2), (1, 1)),
+        GaussianMixture((0.5, 0.5), (-1, 3), (0.5, 1.5)),
+    ),
     "narrow, far apart": (Gaussian(0, 0.1), Gaussian(5, 0.1)),
     "overlapping uniforms": (Uniform(0, 1), Uniform(0.5, 1.5)),
     "disjoint uniforms": (Uniform(0, 1), Uniform(2, 3)),
@@ -126,7 +181,9 @@ def test_criterion_is_minus_log4_plus_kl_terms_plus_twice_jsd(name):
 
 
 @pytest.mark.parametrize("name", CRITERION_PAIRS)
-def test_criterion_is_at_least_minus_log4_with_equality_only_for_equal_densities(name):
+def test_criterion_is_at_least_minus_log4_with_equality_only_for_equal_densities(
+    name,
+):
     p_data, p_g = CRITERION_PAIRS[name]
     c = virtual_training_criterion(p_data, p_g)
     if p_data == p_g:
@@ -144,24 +201,39 @@ def test_jsd_is_symmetric_and_bounded(name):
 
 
 def test_jsd_reaches_log2_exactly_for_disjoint_supports():
-    assert jsd_quad(Uniform(0, 1), Uniform(2, 3)) == pytest.approx(math.log(2), abs=1e-12)
-    assert jsd_quad(Gaussian(0, 0.1), Gaussian(5, 0.1)) == pytest.approx(math.log(2), abs=1e-12)
+    assert jsd_quad(Uniform(0, 1), Uniform(2, 3)) == pytest.approx(
+        math.log(2), abs=1e-12
+    )
+    assert jsd_quad(Gaussian(0, 0.1), Gaussian(5, 0.1)) == pytest.approx(
+        math.log(2), abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("shift", [0.1, 0.25, 0.5, 0.9, 1.0, 1.5, 4.0])
 def test_jsd_of_shifted_uniforms_is_the_non_overlapping_mass_times_log2(shift):
     # Where both densities are 1, m = p and nothing is added; where only one is, it adds (1/2) log 2 per unit mass.
-    assert jsd_quad(Uniform(0, 1), Uniform(shift, shift + 1)) == pytest.approx(min(shift, 1.0) * math.log(2), abs=1e-10)
+    assert jsd_quad(Uniform(0, 1), Uniform(shift, shift + 1)) == pytest.approx(
+        min(shift, 1.0) * math.log(2), abs=1e-10
+    )
 
 
 def test_jsd_tends_to_log2_and_flattens_as_gaussians_separate():
     separations = np.array([0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0])
-    jsd = np.array([jsd_quad(Gaussian(0, 1), Gaussian(s, 1)) for s in separations])
+    jsd = np.array(
+        [jsd_quad(Gaussian(0, 1), Gaussian(s, 1)) for s in separations]
+    )
     assert jsd[0] == pytest.approx(0.0, abs=1e-14)
     assert np.all(np.diff(jsd) > 0)
     assert math.log(2) - jsd[-1] < 1e-8
     h = 1e-3
-    slope = [(jsd_quad(Gaussian(0, 1), Gaussian(s + h, 1)) - jsd_quad(Gaussian(0, 1), Gaussian(s - h, 1))) / (2 * h) for s in (2.0, 10.0)]
+    slope = [
+        (
+            jsd_quad(Gaussian(0, 1), Gaussian(s + h, 1))
+            - jsd_quad(Gaussian(0, 1), Gaussian(s - h, 1))
+        )
+        / (2 * h)
+        for s in (2.0, 10.0)
+    ]
     assert slope[0] > 0.1 and 0 < slope[1] < 1e-5
 
 
@@ -170,14 +242,20 @@ def test_jsd_agrees_with_scipy_once_squared_and_in_nats(name):
     p, q = CRITERION_PAIRS[name]
     x = grid_for(p, q)
     # scipy returns the Jensen-Shannon *distance*, sqrt(JSD), and normalises the grid values itself.
-    assert jensenshannon(p.pdf(x), q.pdf(x)) ** 2 == pytest.approx(jsd_quad(p, q), abs=1e-4)
-    assert jensenshannon(p.pdf(x), q.pdf(x), base=2) ** 2 == pytest.approx(jsd_quad(p, q) / math.log(2), abs=1e-4)
+    assert jensenshannon(p.pdf(x), q.pdf(x)) ** 2 == pytest.approx(
+        jsd_quad(p, q), abs=1e-4
+    )
+    assert jensenshannon(p.pdf(x), q.pdf(x), base=2) ** 2 == pytest.approx(
+        jsd_quad(p, q) / math.log(2), abs=1e-4
+    )
     assert jsd_grid(p, q) == pytest.approx(jsd_quad(p, q), abs=1e-4)
 
 
 def test_midpoint_is_a_density():
     m = Midpoint(Uniform(0, 1), Gaussian(3, 0.5))
-    assert integrate_quad(lambda t: float(m.pdf(t)), m) == pytest.approx(1.0, abs=1e-10)
+    assert integrate_quad(lambda t: float(m.pdf(t)), m) == pytest.approx(
+        1.0, abs=1e-10
+    )
     assert m.breakpoints() == [0.0, 1.0, 3.0]
 
 
@@ -187,8 +265,11 @@ def test_optimal_discriminator_explorer_builds_and_draws():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from gan_lib.widgets import optimal_discriminator_explorer
+    from gan_lib.experiments.explorers import optimal_discriminator_explorer
 
     explorer = optimal_discriminator_explorer(GaussianMixture.two_modes(4.0))
-    assert [child.description for child in explorer.children[:2]] == ["μ of p_g", "σ of p_g"]
+    assert [child.description for child in explorer.children[:2]] == [
+        "μ of p_g",
+        "σ of p_g",
+    ]
     plt.close("all")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lib.cost_gradients import (
+from gan_lib.evaluation.cost_gradients import (
     expected_share_curve,
     gradient_noise_reading,
     kl_gradient_wrt_gaussian,
@@ -20,10 +20,10 @@ from gan_lib.cost_gradients import (
     standard_normal_quadrature,
     top_share,
 )
-from gan_lib.densities import Gaussian, GaussianMixture
-from gan_lib.divergences import jsd_quad, kl_gaussians, kl_quad
-from gan_lib.game import optimal_discriminator_logit
-from gan_lib.losses import generator_cost
+from gan_lib.theory.densities import Gaussian, GaussianMixture
+from gan_lib.theory.divergences import jsd_quad, kl_gaussians, kl_quad
+from gan_lib.theory.game import optimal_discriminator_logit
+from gan_lib.training.losses import generator_cost
 
 COSTS = ("minimax", "non_saturating", "maximum_likelihood")
 FLOAT32_LOG_MAX = math.log(torch.finfo(torch.float32).max)  # ≈ 88.72
@@ -37,22 +37,53 @@ def per_sample_costs(name, logits):
 def test_each_cost_is_its_formula_as_a_function_of_d():
     d = torch.linspace(1e-6, 1 - 1e-6, 401, dtype=torch.float64)
     logits = torch.log(d) - torch.log1p(-d)  # σ⁻¹(D)
-    torch.testing.assert_close(per_sample_costs("minimax", logits), torch.log(1 - d), rtol=1e-9, atol=1e-12)
-    torch.testing.assert_close(per_sample_costs("non_saturating", logits), -torch.log(d), rtol=1e-9, atol=1e-12)
-    torch.testing.assert_close(per_sample_costs("maximum_likelihood", logits), -d / (1 - d), rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(
+        per_sample_costs("minimax", logits),
+        torch.log(1 - d),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    torch.testing.assert_close(
+        per_sample_costs("non_saturating", logits),
+        -torch.log(d),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    torch.testing.assert_close(
+        per_sample_costs("maximum_likelihood", logits),
+        -d / (1 - d),
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 def test_logit_gradients_are_their_closed_forms():
     logits = torch.linspace(-20, 20, 81, dtype=torch.float64)
     d = torch.sigmoid(logits)
-    torch.testing.assert_close(logit_gradient("minimax", logits), -d, rtol=1e-12, atol=1e-15)
-    torch.testing.assert_close(logit_gradient("non_saturating", logits), -(1 - d), rtol=1e-12, atol=1e-15)
-    torch.testing.assert_close(logit_gradient("maximum_likelihood", logits), -logits.exp(), rtol=1e-12, atol=0.0)
+    torch.testing.assert_close(
+        logit_gradient("minimax", logits), -d, rtol=1e-12, atol=1e-15
+    )
+    torch.testing.assert_close(
+        logit_gradient("non_saturating", logits),
+        -(1 - d),
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    torch.testing.assert_close(
+        logit_gradient("maximum_likelihood", logits),
+        -logits.exp(),
+        rtol=1e-12,
+        atol=0.0,
+    )
 
 
 def test_gradient_limits_at_both_ends():
-    ends = torch.tensor([-30.0, 30.0], dtype=torch.float64)  # D(G(z)) ≈ 1e-13 and ≈ 1 − 1e-13
-    minimax, non_saturating, ml = (logit_gradient(name, ends) for name in COSTS)
+    ends = torch.tensor(
+        [-30.0, 30.0], dtype=torch.float64
+    )  # D(G(z)) ≈ 1e-13 and ≈ 1 − 1e-13
+    minimax, non_saturating, ml = (
+        logit_gradient(name, ends) for name in COSTS
+    )
     # A confident discriminator, D(G(z)) → 0: minimax and maximum likelihood vanish, non-saturating does not.
     assert abs(minimax[0]) < 1e-12 and abs(ml[0]) < 1e-12
     assert non_saturating[0] == pytest.approx(-1.0, abs=1e-12)
@@ -65,9 +96,13 @@ def test_gradient_limits_at_both_ends():
 def test_minimax_saturates_in_the_logit_not_in_d():
     # dJ/dD = −1/(1 − D) → −1 at D → 0; the vanishing comes from dD/da = D(1 − D).
     d = torch.tensor([1e-8], dtype=torch.float64, requires_grad=True)
-    (slope_in_d,) = torch.autograd.grad(generator_cost("minimax")(torch.log(d) - torch.log1p(-d)), d)
+    (slope_in_d,) = torch.autograd.grad(
+        generator_cost("minimax")(torch.log(d) - torch.log1p(-d)), d
+    )
     assert slope_in_d.item() == pytest.approx(-1.0, rel=1e-6)
-    assert abs(logit_gradient("minimax", torch.logit(d.detach())).item()) < 1e-7
+    assert (
+        abs(logit_gradient("minimax", torch.logit(d.detach())).item()) < 1e-7
+    )
 
 
 @pytest.mark.parametrize("name", ["minimax", "non_saturating"])
@@ -75,24 +110,44 @@ def test_bounded_costs_finite_over_all_float32_logits(name):
     logits = torch.linspace(-100, 100, 2001, dtype=torch.float32)
     assert torch.isfinite(per_sample_costs(name, logits)).all()
     gradient = logit_gradient(name, logits)
-    assert torch.isfinite(gradient).all() and (gradient <= 0).all() and (gradient >= -1).all()
+    assert (
+        torch.isfinite(gradient).all()
+        and (gradient <= 0).all()
+        and (gradient >= -1).all()
+    )
 
 
 def test_maximum_likelihood_cost_is_finite_exactly_where_exp_is():
     finite = torch.linspace(-100, 88, 1881, dtype=torch.float32)
     costs = per_sample_costs("maximum_likelihood", finite)
-    gradients = torch.stack([logit_gradient("maximum_likelihood", a.reshape(1))[0] for a in finite])
+    gradients = torch.stack(
+        [logit_gradient("maximum_likelihood", a.reshape(1))[0] for a in finite]
+    )
     assert torch.isfinite(costs).all() and torch.isfinite(gradients).all()
     expected = -finite.double().exp()
-    tiny = torch.finfo(torch.float32).tiny  # below e^-87 float32 holds only subnormals: compare absolutely there
+    tiny = (
+        torch.finfo(torch.float32).tiny
+    )  # below e^-87 float32 holds only subnormals: compare absolutely there
     torch.testing.assert_close(costs.double(), expected, rtol=1e-5, atol=tiny)
-    torch.testing.assert_close(gradients.double(), expected, rtol=1e-5, atol=tiny)
+    torch.testing.assert_close(
+        gradients.double(), expected, rtol=1e-5, atol=tiny
+    )
     assert 88.0 < FLOAT32_LOG_MAX < 89.0
-    assert torch.isinf(generator_cost("maximum_likelihood")(torch.tensor([89.0])))
+    assert torch.isinf(
+        generator_cost("maximum_likelihood")(torch.tensor([89.0]))
+    )
     # A batch overflows earlier: the mean sums m terms first, so 64 equal logits overflow above log(max/64).
     batch_limit = FLOAT32_LOG_MAX - math.log(64)
-    assert torch.isfinite(generator_cost("maximum_likelihood")(torch.full((64,), batch_limit - 0.1)))
-    assert torch.isinf(generator_cost("maximum_likelihood")(torch.full((64,), batch_limit + 0.1)))
+    assert torch.isfinite(
+        generator_cost("maximum_likelihood")(
+            torch.full((64,), batch_limit - 0.1)
+        )
+    )
+    assert torch.isinf(
+        generator_cost("maximum_likelihood")(
+            torch.full((64,), batch_limit + 0.1)
+        )
+    )
 
 
 def test_top_share_of_simple_populations():
@@ -107,9 +162,15 @@ def test_top_share_of_simple_populations():
 
 def test_minibatch_relative_std_matches_resampled_minibatches():
     population = np.random.default_rng(0).exponential(size=20_000)
-    predicted = minibatch_relative_std(population.mean(), np.mean(population**2), batch_size=32)
-    means = minibatch_means(population[None], batch_size=32, n_batches=20_000, rng=1)[0]
-    assert np.std(means) / population.mean() == pytest.approx(predicted, rel=0.03)  # ~0.5% sampling error expected
+    predicted = minibatch_relative_std(
+        population.mean(), np.mean(population**2), batch_size=32
+    )
+    means = minibatch_means(
+        population[None], batch_size=32, n_batches=20_000, rng=1
+    )[0]
+    assert np.std(means) / population.mean() == pytest.approx(
+        predicted, rel=0.03
+    )  # ~0.5% sampling error expected
     with pytest.raises(ValueError, match="batch_size"):
         minibatch_relative_std(1.0, 2.0, 0)
 
@@ -126,24 +187,46 @@ def test_ml_weight_variance_is_the_chi_square_closed_form(shift):
     mean, second = moments_at_shift("maximum_likelihood", shift)
     assert mean == pytest.approx(-1.0, rel=1e-10)  # E_{p_g}[p_data/p_g] = 1
     relative_variance = second / mean**2 - 1
-    assert relative_variance == pytest.approx(ml_weight_relative_variance(shift), rel=1e-8)
+    assert relative_variance == pytest.approx(
+        ml_weight_relative_variance(shift), rel=1e-8
+    )
 
 
 @pytest.mark.parametrize("shift", [0.5, 1.0, 2.0, 3.0])
 def test_gradient_noise_ordering(shift):
     # The claim of the chapter: on the same samples, noise-to-signal ML > minimax > non-saturating.
-    noise = {name: minibatch_relative_std(*moments_at_shift(name, shift), batch_size=64) for name in COSTS}
-    assert noise["maximum_likelihood"] > noise["minimax"] > noise["non_saturating"]
+    noise = {
+        name: minibatch_relative_std(
+            *moments_at_shift(name, shift), batch_size=64
+        )
+        for name in COSTS
+    }
+    assert (
+        noise["maximum_likelihood"]
+        > noise["minimax"]
+        > noise["non_saturating"]
+    )
 
 
 def test_top_share_ordering_on_one_batch():
     shift = 3.0
     logit = optimal_logit(Gaussian(0.0, 1.0), Gaussian(shift, 1.0))
     x = torch.from_numpy(Gaussian(shift, 1.0).sample(100_000, rng=0))
-    shares = {name: top_share(logit_gradient(name, logit(x)), 0.01) for name in COSTS}
-    assert shares["maximum_likelihood"] > 0.5 > shares["minimax"] > shares["non_saturating"]
-    assert shares["non_saturating"] < 0.02  # almost uniform: 1% of samples, about 1% of the gradient
-    assert shares["maximum_likelihood"] == pytest.approx(ml_top_share(shift, 0.01), abs=0.05)  # heavy tail: loose
+    shares = {
+        name: top_share(logit_gradient(name, logit(x)), 0.01) for name in COSTS
+    }
+    assert (
+        shares["maximum_likelihood"]
+        > 0.5
+        > shares["minimax"]
+        > shares["non_saturating"]
+    )
+    assert (
+        shares["non_saturating"] < 0.02
+    )  # almost uniform: 1% of samples, about 1% of the gradient
+    assert shares["maximum_likelihood"] == pytest.approx(
+        ml_top_share(shift, 0.01), abs=0.05
+    )  # heavy tail: loose
 
 
 @pytest.mark.parametrize("shift", [0.5, 1.0, 2.0])
@@ -155,15 +238,26 @@ def test_ml_top_share_closed_form_matches_a_large_batch(shift):
 
 
 def test_torch_optimal_logit_matches_the_game_module():
-    p_data, p_g = GaussianMixture.two_modes(3.0, weight=0.3), Gaussian(0.5, 2.0)
+    p_data, p_g = (
+        GaussianMixture.two_modes(3.0, weight=0.3),
+        Gaussian(0.5, 2.0),
+    )
     x = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
-        optimal_logit(p_data, p_g)(torch.from_numpy(x)).numpy(), optimal_discriminator_logit(p_data, p_g, x), rtol=1e-12, atol=1e-12
+        optimal_logit(p_data, p_g)(torch.from_numpy(x)).numpy(),
+        optimal_discriminator_logit(p_data, p_g, x),
+        rtol=1e-12,
+        atol=1e-12,
     )
 
 
 def finite_difference_gradient(kl, mean, std, h=1e-4):
-    return np.array([(kl(mean + h, std) - kl(mean - h, std)) / (2 * h), (kl(mean, std + h) - kl(mean, std - h)) / (2 * h)])
+    return np.array(
+        [
+            (kl(mean + h, std) - kl(mean - h, std)) / (2 * h),
+            (kl(mean, std + h) - kl(mean, std - h)) / (2 * h),
+        ]
+    )
 
 
 IDENTITY_CASES = [
@@ -174,11 +268,19 @@ IDENTITY_CASES = [
 
 def test_kl_gradient_closed_form_matches_finite_differences():
     p = Gaussian(1.0, 1.0)
-    fd = finite_difference_gradient(lambda m, s: kl_gaussians(p.mean, p.std, m, s), 0.0, 1.5)
-    np.testing.assert_allclose(kl_gradient_wrt_gaussian(p, 0.0, 1.5), fd, atol=1e-7)
+    fd = finite_difference_gradient(
+        lambda m, s: kl_gaussians(p.mean, p.std, m, s), 0.0, 1.5
+    )
+    np.testing.assert_allclose(
+        kl_gradient_wrt_gaussian(p, 0.0, 1.5), fd, atol=1e-7
+    )
     mixture = GaussianMixture.two_modes(3.0, weight=0.3)
-    fd = finite_difference_gradient(lambda m, s: kl_quad(mixture, Gaussian(m, s)), 0.5, 2.0)
-    np.testing.assert_allclose(kl_gradient_wrt_gaussian(mixture, 0.5, 2.0), fd, atol=1e-6)
+    fd = finite_difference_gradient(
+        lambda m, s: kl_quad(mixture, Gaussian(m, s)), 0.5, 2.0
+    )
+    np.testing.assert_allclose(
+        kl_gradient_wrt_gaussian(mixture, 0.5, 2.0), fd, atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("p_data, mean, std", IDENTITY_CASES)
@@ -186,13 +288,26 @@ def test_ml_gradient_at_optimal_d_is_the_kl_gradient(p_data, mean, std):
     logit = optimal_logit(p_data, Gaussian(mean, std))
     expected = kl_gradient_wrt_gaussian(p_data, mean, std)
     # The expectation over z by quadrature: equal to rounding.
-    exact = (WEIGHTS @ per_sample_generator_gradients("maximum_likelihood", logit, mean, std, Z)).numpy()
+    exact = (
+        WEIGHTS
+        @ per_sample_generator_gradients(
+            "maximum_likelihood", logit, mean, std, Z
+        )
+    ).numpy()
     np.testing.assert_allclose(exact, expected, rtol=1e-8, atol=1e-10)
     # The cost itself is constant at D*: −E_{p_g}[p_data/p_g] = −1.
-    assert float(WEIGHTS @ -logit(mean + std * Z).exp()) == pytest.approx(-1.0, rel=1e-10)
+    assert float(WEIGHTS @ -logit(mean + std * Z).exp()) == pytest.approx(
+        -1.0, rel=1e-10
+    )
     # The reparameterised Monte-Carlo estimate: within 4 standard errors (seeded).
-    z = torch.randn(200_000, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
-    samples = per_sample_generator_gradients("maximum_likelihood", logit, mean, std, z).numpy()
+    z = torch.randn(
+        200_000,
+        generator=torch.Generator().manual_seed(0),
+        dtype=torch.float64,
+    )
+    samples = per_sample_generator_gradients(
+        "maximum_likelihood", logit, mean, std, z
+    ).numpy()
     standard_error = samples.std(axis=0) / np.sqrt(len(z))
     assert np.all(np.abs(samples.mean(axis=0) - expected) < 4 * standard_error)
 
@@ -200,8 +315,13 @@ def test_ml_gradient_at_optimal_d_is_the_kl_gradient(p_data, mean, std):
 def test_minimax_gradient_at_optimal_d_is_twice_the_jsd_gradient():
     p_data, mean, std = IDENTITY_CASES[1]
     logit = optimal_logit(p_data, Gaussian(mean, std))
-    exact = (WEIGHTS @ per_sample_generator_gradients("minimax", logit, mean, std, Z)).numpy()
-    fd = finite_difference_gradient(lambda m, s: 2 * jsd_quad(p_data, Gaussian(m, s)), mean, std)
+    exact = (
+        WEIGHTS
+        @ per_sample_generator_gradients("minimax", logit, mean, std, Z)
+    ).numpy()
+    fd = finite_difference_gradient(
+        lambda m, s: 2 * jsd_quad(p_data, Gaussian(m, s)), mean, std
+    )
     np.testing.assert_allclose(exact, fd, atol=1e-6)
 
 
@@ -209,8 +329,18 @@ def test_non_saturating_gradient_at_optimal_d_is_reverse_kl_minus_twice_jsd():
     # Exercise 3's answer: against D*, −E log D* has the gradient of KL(p_g ‖ p_data) − 2 JSD(p_data ‖ p_g).
     p_data, mean, std = IDENTITY_CASES[1]
     logit = optimal_logit(p_data, Gaussian(mean, std))
-    exact = (WEIGHTS @ per_sample_generator_gradients("non_saturating", logit, mean, std, Z)).numpy()
-    fd = finite_difference_gradient(lambda m, s: kl_quad(Gaussian(m, s), p_data) - 2 * jsd_quad(p_data, Gaussian(m, s)), mean, std)
+    exact = (
+        WEIGHTS
+        @ per_sample_generator_gradients("non_saturating", logit, mean, std, Z)
+    ).numpy()
+    fd = finite_difference_gradient(
+        lambda m, s: (
+            kl_quad(Gaussian(m, s), p_data)
+            - 2 * jsd_quad(p_data, Gaussian(m, s))
+        ),
+        mean,
+        std,
+    )
     np.testing.assert_allclose(exact, fd, atol=1e-6)
 
 
@@ -218,15 +348,23 @@ def test_expected_share_curve_matches_the_closed_form_and_a_batch():
     shift = 3.0
     logit = optimal_logit(Gaussian(0.0, 1.0), Gaussian(shift, 1.0))
     reading = gradient_noise_reading(shift, batch_size=64)
-    assert reading["maximum_likelihood"].top_1_percent_share == pytest.approx(ml_top_share(shift, 0.01), abs=1e-6)
+    assert reading["maximum_likelihood"].top_1_percent_share == pytest.approx(
+        ml_top_share(shift, 0.01), abs=1e-6
+    )
     x = torch.from_numpy(Gaussian(shift, 1.0).sample(200_000, rng=2))
     for name in ("minimax", "non_saturating"):
         measured = top_share(logit_gradient(name, logit(x)), 0.01)
-        assert measured == pytest.approx(reading[name].top_1_percent_share, abs=0.01)
-    mass, share = expected_share_curve(torch.ones(5), torch.full((5,), 0.2))  # equal weights: share = mass
+        assert measured == pytest.approx(
+            reading[name].top_1_percent_share, abs=0.01
+        )
+    mass, share = expected_share_curve(
+        torch.ones(5), torch.full((5,), 0.2)
+    )  # equal weights: share = mass
     np.testing.assert_allclose(share, mass)
     for name in COSTS:
-        assert reading[name].noise_to_signal == pytest.approx(minibatch_relative_std(*moments_at_shift(name, shift), 64))
+        assert reading[name].noise_to_signal == pytest.approx(
+            minibatch_relative_std(*moments_at_shift(name, shift), 64)
+        )
 
 
 def test_bad_inputs_are_clear_errors():

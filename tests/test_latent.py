@@ -1,11 +1,11 @@
-"""gan_lib.latent: paths, attribute measures on constructed digits, arithmetic trials, the linear probe."""
+"""gan_lib.evaluation.latent: paths, attribute measures on constructed digits, arithmetic trials, the linear probe."""
 
 import math
 
 import pytest
 import torch
 
-from gan_lib.latent import (
+from gan_lib.evaluation.latent import (
     arithmetic_trials,
     balanced_subset,
     discriminator_features,
@@ -22,7 +22,9 @@ from gan_lib.latent import (
 )
 
 
-def bar(width: int, length: int = 16, size: int = 28, shear: float = 0.0) -> torch.Tensor:
+def bar(
+    width: int, length: int = 16, size: int = 28, shear: float = 0.0
+) -> torch.Tensor:
     """A vertical bar of ``width`` × ``length`` pixels, centred, its rows shifted by shear·height (top right): (1, 1, size, size) in [−1, 1]."""
     image = torch.full((size, size), -1.0)
     top = (size - length) // 2
@@ -38,7 +40,9 @@ def test_paths_have_the_endpoints_and_linear_midpoint():
     z0, z1 = torch.randn(2, 100, generator=torch.Generator().manual_seed(0))
     for path in (lerp(z0, z1, 9), slerp(z0, z1, 9)):
         assert path.shape == (9, 100)
-        assert torch.allclose(path[0], z0, atol=1e-5) and torch.allclose(path[-1], z1, atol=1e-5)
+        assert torch.allclose(path[0], z0, atol=1e-5) and torch.allclose(
+            path[-1], z1, atol=1e-5
+        )
     assert torch.allclose(lerp(z0, z1, 3)[1], (z0 + z1) / 2)
 
 
@@ -50,7 +54,9 @@ def test_slerp_keeps_the_norm_of_equal_norm_endpoints_and_lerp_does_not():
     assert torch.allclose(norms, z0.norm().expand(21), rtol=1e-5)
     # Linear midpoint of near-orthogonal equal-norm vectors: norm ‖z₀‖·√((1 + cos Ω)/2) ≈ ‖z₀‖/√2.
     cos = (z0 @ z1 / z0.norm() ** 2).item()
-    assert lerp(z0, z1, 3)[1].norm().item() == pytest.approx(z0.norm().item() * math.sqrt((1 + cos) / 2), rel=1e-5)
+    assert lerp(z0, z1, 3)[1].norm().item() == pytest.approx(
+        z0.norm().item() * math.sqrt((1 + cos) / 2), rel=1e-5
+    )
 
 
 def test_slerp_of_parallel_endpoints_falls_back_to_lerp_and_bad_input_is_refused():
@@ -74,17 +80,28 @@ def test_roughness_is_one_for_an_even_fade_and_large_for_a_cut():
 
 def test_nearest_distances_match_brute_force():
     g = torch.Generator().manual_seed(2)
-    images, reference = torch.randn(7, 1, 5, 5, generator=g), torch.randn(50, 1, 5, 5, generator=g)
-    brute = torch.stack([(reference - x).flatten(1).norm(dim=1).min() for x in images])
-    assert torch.allclose(nearest_distances(images, reference, batch_size=13), brute, atol=1e-5)
-    assert nearest_distances(reference[:3], reference).abs().max() < 1e-2  # cdist by matrix products: ~1e-3 rounding
+    images, reference = (
+        torch.randn(7, 1, 5, 5, generator=g),
+        torch.randn(50, 1, 5, 5, generator=g),
+    )
+    brute = torch.stack(
+        [(reference - x).flatten(1).norm(dim=1).min() for x in images]
+    )
+    assert torch.allclose(
+        nearest_distances(images, reference, batch_size=13), brute, atol=1e-5
+    )
+    assert (
+        nearest_distances(reference[:3], reference).abs().max() < 1e-2
+    )  # cdist by matrix products: ~1e-3 rounding
 
 
 # ---------------------------------------------------------------------- attributes
 @pytest.mark.parametrize("width", [1, 2, 3, 4, 5])
 def test_thickness_of_a_bar_is_its_closed_form(width):
     # An L × w bar: area Lw, boundary 2L + 2w, so 2A/P = Lw/(L + w).
-    assert stroke_thickness(bar(width)).item() == pytest.approx(16 * width / (16 + width), rel=1e-6)
+    assert stroke_thickness(bar(width)).item() == pytest.approx(
+        16 * width / (16 + width), rel=1e-6
+    )
 
 
 def test_a_thicker_stroke_measures_thicker():
@@ -96,7 +113,9 @@ def test_an_upright_bar_has_zero_slant_and_a_sheared_bar_measures_its_shear():
     assert slant(bar(3)).item() == pytest.approx(0.0, abs=1e-6)
     for shear in (-0.5, -0.25, 0.25, 0.5):
         # Rounding each row's shift to whole pixels costs a few percent.
-        assert slant(bar(3, length=20, shear=shear)).item() == pytest.approx(shear, abs=0.03)
+        assert slant(bar(3, length=20, shear=shear)).item() == pytest.approx(
+            shear, abs=0.03
+        )
 
 
 def test_attribute_measures_refuse_colour_images():
@@ -106,7 +125,11 @@ def test_attribute_measures_refuse_colour_images():
 
 # ---------------------------------------------------------------------- arithmetic
 def test_latent_arithmetic_averages_each_concept():
-    a, b, c = torch.ones(3, 4), torch.zeros(3, 4), torch.arange(12.0).view(3, 4)
+    a, b, c = (
+        torch.ones(3, 4),
+        torch.zeros(3, 4),
+        torch.arange(12.0).view(3, 4),
+    )
     assert torch.allclose(latent_arithmetic(a, b, c), 1 + c.mean(0))
 
 
@@ -122,14 +145,20 @@ def test_arithmetic_trials_succeed_when_one_latent_axis_is_the_attribute():
             width = (3 + latent[:, 0]).round().clamp(1, 7)
             digit = (latent[:, 1] > 0).long()  # class 0 or 1 from z[1]
             images = torch.stack([bar(int(w))[0] for w in width])
-            images[:, :, 0, 0] = digit[:, None].float() * 2 - 1  # the class is written into one pixel
+            images[:, :, 0, 0] = (
+                digit[:, None].float() * 2 - 1
+            )  # the class is written into one pixel
             return images
 
     class PixelClassifier(torch.nn.Module):
         def forward(self, images):
-            return torch.nn.functional.one_hot((images[:, 0, 0, 0] > 0).long(), 10).float()
+            return torch.nn.functional.one_hot(
+                (images[:, 0, 0, 0] > 0).long(), 10
+            ).float()
 
-    trials = arithmetic_trials(Generator(), PixelClassifier(), z, "thickness", trials=40, seed=0)
+    trials = arithmetic_trials(
+        Generator(), PixelClassifier(), z, "thickness", trials=40, seed=0
+    )
     # The result's class coordinate z[1] is z̄_c's plus a difference of two d₁ means, which rarely flips its sign.
     assert trials.class_kept.mean() >= 0.8
     # Thick minus thin adds width; the paired control (two random groups of d₁) adds none on average.
@@ -153,27 +182,45 @@ def test_balanced_subset_has_per_class_examples_and_is_seeded():
 def test_linear_probe_separates_separable_classes():
     g = torch.Generator().manual_seed(4)
     labels = torch.arange(3).repeat(30)
-    features = torch.randn(90, 5, generator=g) * 0.1 + torch.nn.functional.one_hot(labels, 5).float()
+    features = (
+        torch.randn(90, 5, generator=g) * 0.1
+        + torch.nn.functional.one_hot(labels, 5).float()
+    )
     probe = fit_linear_probe(features, labels, seed=0)
     assert probe.accuracy(features, labels) == 1.0
 
 
 def test_discriminator_features_have_the_pooled_shape():
-    from gan_lib.dcgan import DCGANDiscriminator
+    from gan_lib.nn.dcgan import DCGANDiscriminator
 
     torch.manual_seed(0)
     d = DCGANDiscriminator(width=8)
-    assert discriminator_features(d, torch.zeros(3, 1, 28, 28)).shape == (3, 16 * 4 * 4)
+    assert discriminator_features(d, torch.zeros(3, 1, 28, 28)).shape == (
+        3,
+        16 * 4 * 4,
+    )
 
 
 def test_probe_runs_on_a_tiny_mnist_subset(data_root):
-    from gan_lib.data import load_images
-    from gan_lib.pretrained_dcgan import load_pretrained_dcgan
+    from gan_lib.data.images import load_images
+    from gan_lib.experiments.pretrained import load_pretrained_dcgan
 
     torch.set_num_threads(1)
     _, d, _ = load_pretrained_dcgan()
-    train, test = load_images("mnist", train=True, limit=2000, root=data_root), load_images("mnist", train=False, limit=500, root=data_root)
-    table = probe_table(d, train.images, train.labels, test.images, test.labels, label_counts=(100,))
+    train, test = (
+        load_images("mnist", train=True, limit=2000, root=data_root),
+        load_images("mnist", train=False, limit=500, root=data_root),
+    )
+    table = probe_table(
+        d,
+        train.images,
+        train.labels,
+        test.images,
+        test.labels,
+        label_counts=(100,),
+    )
     for name in ("D features", "pixels"):
         (accuracy,) = table[name][100]
-        assert 0.3 < accuracy <= 1.0  # far above chance (0.1) with 10 labels per class
+        assert (
+            0.3 < accuracy <= 1.0
+        )  # far above chance (0.1) with 10 labels per class

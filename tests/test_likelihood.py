@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from gan_lib.likelihood import (
+from gan_lib.theory.likelihood import (
     average_log_likelihood,
     fit_gaussian_by_gradient_ascent,
     gaussian_mle,
@@ -29,8 +29,12 @@ def test_closed_form_is_the_maximum_of_the_surface():
 
 def test_average_log_likelihood_matches_direct_sum():
     x = np.random.default_rng(1).normal(size=50)
-    direct = np.mean(-0.5 * ((x - 0.3) / 1.7) ** 2 - np.log(1.7) - 0.5 * np.log(2 * np.pi))
-    assert average_log_likelihood(x, 0.3, 1.7) == pytest.approx(direct, rel=1e-12)
+    direct = np.mean(
+        -0.5 * ((x - 0.3) / 1.7) ** 2 - np.log(1.7) - 0.5 * np.log(2 * np.pi)
+    )
+    assert average_log_likelihood(x, 0.3, 1.7) == pytest.approx(
+        direct, rel=1e-12
+    )
 
 
 def test_bad_samples_are_clear_errors():

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from gan_lib.losses import (
+from gan_lib.training.losses import (
     GENERATOR_COSTS,
     discriminator_loss,
     generator_cost,
@@ -19,22 +19,37 @@ def test_discriminator_loss_is_minus_the_value_function():
     real, fake = LOGITS, LOGITS.flip(0)
     d_real, d_fake = torch.sigmoid(real), torch.sigmoid(fake)
     value = torch.log(d_real).mean() + torch.log(1 - d_fake).mean()
-    assert discriminator_loss(real, fake).item() == pytest.approx(-value.item(), rel=1e-12)
+    assert discriminator_loss(real, fake).item() == pytest.approx(
+        -value.item(), rel=1e-12
+    )
 
 
 def test_one_sided_label_smoothing_matches_its_formula():
     real, fake, alpha = LOGITS, LOGITS.flip(0), 0.9
     d_real, d_fake = torch.sigmoid(real), torch.sigmoid(fake)
-    expected = -(alpha * torch.log(d_real) + (1 - alpha) * torch.log(1 - d_real)).mean() - torch.log(1 - d_fake).mean()
-    assert discriminator_loss(real, fake, real_label=alpha).item() == pytest.approx(expected.item(), rel=1e-12)
+    expected = (
+        -(
+            alpha * torch.log(d_real) + (1 - alpha) * torch.log(1 - d_real)
+        ).mean()
+        - torch.log(1 - d_fake).mean()
+    )
+    assert discriminator_loss(
+        real, fake, real_label=alpha
+    ).item() == pytest.approx(expected.item(), rel=1e-12)
 
 
 def test_generator_costs_match_their_formulas():
     d = torch.sigmoid(LOGITS)
-    assert minimax_cost(LOGITS).item() == pytest.approx(torch.log(1 - d).mean().item(), rel=1e-12)
-    assert non_saturating_cost(LOGITS).item() == pytest.approx(-torch.log(d).mean().item(), rel=1e-12)
+    assert minimax_cost(LOGITS).item() == pytest.approx(
+        torch.log(1 - d).mean().item(), rel=1e-12
+    )
+    assert non_saturating_cost(LOGITS).item() == pytest.approx(
+        -torch.log(d).mean().item(), rel=1e-12
+    )
     ml = -(d / (1 - d)).mean()  # exp(σ⁻¹(D)) = D / (1 − D)
-    assert maximum_likelihood_cost(LOGITS).item() == pytest.approx(ml.item(), rel=1e-12)
+    assert maximum_likelihood_cost(LOGITS).item() == pytest.approx(
+        ml.item(), rel=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", ["minimax", "non_saturating"])
@@ -58,7 +73,9 @@ def test_maximum_likelihood_cost_finite_where_exp_is():
 def test_gradient_limits_with_respect_to_the_logit():
     def slope(name, a):
         logit = torch.tensor([a], dtype=torch.float64, requires_grad=True)
-        return torch.autograd.grad(generator_cost(name)(logit), logit)[0].item()
+        return torch.autograd.grad(generator_cost(name)(logit), logit)[
+            0
+        ].item()
 
     # A confident discriminator (D(G(z)) → 0): minimax vanishes, non-saturating does not.
     assert abs(slope("minimax", -20.0)) < 1e-8
@@ -66,12 +83,20 @@ def test_gradient_limits_with_respect_to_the_logit():
     # A fooled discriminator (D(G(z)) → 1): the roles swap.
     assert slope("minimax", 20.0) == pytest.approx(-1.0, abs=1e-8)
     assert abs(slope("non_saturating", 20.0)) < 1e-8
-    assert slope("maximum_likelihood", 3.0) == pytest.approx(-math.exp(3.0), rel=1e-12)
+    assert slope("maximum_likelihood", 3.0) == pytest.approx(
+        -math.exp(3.0), rel=1e-12
+    )
 
 
 def test_unknown_cost_and_bad_label_are_clear_errors():
-    with pytest.raises(ValueError, match="minimax, non_saturating, maximum_likelihood"):
+    with pytest.raises(
+        ValueError, match="minimax, non_saturating, maximum_likelihood"
+    ):
         generator_cost("wasserstein")
     with pytest.raises(ValueError, match="real_label"):
         discriminator_loss(LOGITS, LOGITS, real_label=1.5)
-    assert set(GENERATOR_COSTS) == {"minimax", "non_saturating", "maximum_likelihood"}
+    assert set(GENERATOR_COSTS) == {
+        "minimax",
+        "non_saturating",
+        "maximum_likelihood",
+    }

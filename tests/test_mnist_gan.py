@@ -3,9 +3,11 @@
 import pytest
 import torch
 
-from gan_lib.dcgan import DCGANGenerator
-from gan_lib.mnist_gan import image_grid, mnist_players, quality_probe
-from gan_lib.pretrained import CheckpointMismatchError
+from gan_lib.experiments.mnist_gan import (
+    image_grid,
+    mnist_players,
+    quality_probe,
+)
 
 
 @pytest.mark.parametrize("kind", ["mlp", "dcgan"])
@@ -25,13 +27,16 @@ def test_unknown_kind():
 def test_image_grid_tiles_with_padding():
     grid = image_grid(-torch.ones(16, 1, 28, 28), nrow=8)
     assert grid.shape == (2 * 30 + 2, 8 * 30 + 2)
-    assert grid.min() == 0.0 and grid.max() == 1.0  # black digits, white padding
+    assert (
+        grid.min() == 0.0 and grid.max() == 1.0
+    )  # black digits, white padding
 
 
 class FakeJudge:
     def __call__(self, images):
-        from gan_lib.sample_quality import SampleQuality
         import numpy as np
+
+        from gan_lib.evaluation.sample_quality import SampleQuality
 
         assert images.shape == (7, 1, 28, 28)
         return SampleQuality(1.5, np.arange(10), 0.25)
@@ -41,5 +46,8 @@ def test_probe_reports_the_three_measures_on_fixed_noise():
     generator, discriminator = mnist_players("dcgan")
     probe = quality_probe(FakeJudge(), n=7)
     values = probe(generator, discriminator)
-    assert float(values["frechet_distance"]) == 1.5 and float(values["mean_confidence"]) == 0.25
+    assert (
+        float(values["frechet_distance"]) == 1.5
+        and float(values["mean_confidence"]) == 0.25
+    )
     assert values["class_counts"].tolist() == list(range(10))

@@ -10,9 +10,16 @@ import math
 import pytest
 import torch
 
-from gan_lib.densities import IsotropicMixture2D
-from gan_lib.metrics import mode_coverage
-from gan_lib.mode_collapse import METHODS, Method, build_trainer, dominant_mode_share, evaluate, summarize
+from gan_lib.evaluation.coverage import mode_coverage
+from gan_lib.experiments.mode_collapse import (
+    METHODS,
+    Method,
+    build_trainer,
+    dominant_mode_share,
+    evaluate,
+    summarize,
+)
+from gan_lib.theory.densities import IsotropicMixture2D
 
 RING = IsotropicMixture2D.ring()
 
@@ -34,22 +41,44 @@ def test_vanilla_gan_collapses_onto_one_mode_of_the_ring(trained):
 
 
 def test_packing_spreads_the_generator_over_the_ring(trained):
-    packed, vanilla = evaluate(trained["PacGAN2"], RING), evaluate(trained["GAN"], RING)
+    packed, vanilla = (
+        evaluate(trained["PacGAN2"], RING),
+        evaluate(trained["GAN"], RING),
+    )
     assert packed.reverse_kl < 0.1 * math.log(8) < vanilla.reverse_kl
     assert max(packed.counts) / packed.n_samples < 0.3
 
 
 def test_methods_differ_in_one_knob_each():
-    assert [(m.d_steps, m.pack_size) for m in METHODS] == [(1, 1), (3, 1), (1, 2)]
-    vanilla = build_trainer(RING, METHODS[0], seed=0, device="cpu", packs_per_batch=16)
-    packed = build_trainer(RING, METHODS[2], seed=0, device="cpu", packs_per_batch=16)
-    more_d = build_trainer(RING, METHODS[1], seed=0, device="cpu", packs_per_batch=16)
-    assert (vanilla.batch_size, packed.batch_size, more_d.d_steps) == (16, 32, 3)
+    assert [(m.d_steps, m.pack_size) for m in METHODS] == [
+        (1, 1),
+        (3, 1),
+        (1, 2),
+    ]
+    vanilla = build_trainer(
+        RING, METHODS[0], seed=0, device="cpu", packs_per_batch=16
+    )
+    packed = build_trainer(
+        RING, METHODS[2], seed=0, device="cpu", packs_per_batch=16
+    )
+    more_d = build_trainer(
+        RING, METHODS[1], seed=0, device="cpu", packs_per_batch=16
+    )
+    assert (vanilla.batch_size, packed.batch_size, more_d.d_steps) == (
+        16,
+        32,
+        3,
+    )
     assert packed.discriminator(torch.zeros(32, 2)).shape == (16,)
 
 
 def test_same_seed_same_run():
-    runs = [build_trainer(RING, Method("GAN"), seed=3, device="cpu", packs_per_batch=32) for _ in range(2)]
+    runs = [
+        build_trainer(
+            RING, Method("GAN"), seed=3, device="cpu", packs_per_batch=32
+        )
+        for _ in range(2)
+    ]
     for trainer in runs:
         trainer.train(20, progress=False)
     assert torch.equal(runs[0].sample(100), runs[1].sample(100))

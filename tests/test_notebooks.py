@@ -31,7 +31,11 @@ def toc_files() -> list[str]:
 
 def code_cells(path: Path):
     notebook = nbformat.read(path, as_version=4)
-    return [cell for cell in notebook.cells if cell.cell_type == "code" and cell.source.strip()]
+    return [
+        cell
+        for cell in notebook.cells
+        if cell.cell_type == "code" and cell.source.strip()
+    ]
 
 
 def test_there_are_notebooks():
@@ -41,28 +45,44 @@ def test_there_are_notebooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_executed_in_order_from_a_fresh_kernel(path):
     counts = [cell.execution_count for cell in code_cells(path)]
-    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: run `make notebooks` (counts {counts})"
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: run `make notebooks` (counts {counts})"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_errors_and_outputs_present(path):
     cells = code_cells(path)
     outputs = [output for cell in cells for output in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"], f"{path.name} is stored with an error"
-    assert sum(o.output_type in ("display_data", "execute_result") for o in outputs) >= 1
+    assert not [o for o in outputs if o.output_type == "error"], (
+        f"{path.name} is stored with an error"
+    )
+    assert (
+        sum(
+            o.output_type in ("display_data", "execute_result")
+            for o in outputs
+        )
+        >= 1
+    )
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     assert figures, f"{path.name} has no figure output"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_stored_at_the_cpu_profile(path):
-    setup_output = "".join(o.get("text", "") for o in code_cells(path)[0].outputs)
-    assert "profile: cpu" in setup_output, f"{path.name} was not stored at the cpu profile: run `make notebooks`"
+    setup_output = "".join(
+        o.get("text", "") for o in code_cells(path)[0].outputs
+    )
+    assert "profile: cpu" in setup_output, (
+        f"{path.name} was not stored at the cpu profile: run `make notebooks`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_size_budget(path):
-    assert path.stat().st_size < MAX_BYTES, f"{path.name} is over 5 MiB: lower figure dpi or show fewer frames"
+    assert path.stat().st_size < MAX_BYTES, (
+        f"{path.name} is over 5 MiB: lower figure dpi or show fewer frames"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -73,7 +93,9 @@ def test_first_code_cell_is_the_setup_cell(path):
         "run `python scripts/setup_cell.py notebooks/*.ipynb`"
     )
     first = notebook.cells[0]
-    assert first.cell_type == "markdown" and first.source.startswith("# "), "a notebook opens with its title"
+    assert first.cell_type == "markdown" and first.source.startswith("# "), (
+        "a notebook opens with its title"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -82,11 +104,17 @@ def test_paired_with_a_chapter_in_the_toc(path):
     stem = f"notebooks/{path.stem}"
     assert stem in files, f"{path.name} is not in _toc.yml"
     chapter = ROOT / "book" / f"{path.stem}.md"
-    assert chapter.exists(), f"{path.name} has no chapter page book/{path.stem}.md"
+    assert chapter.exists(), (
+        f"{path.name} has no chapter page book/{path.stem}.md"
+    )
     assert f"book/{path.stem}" in files
-    assert f"notebooks/{path.stem}" in chapter.read_text(), f"book/{path.stem}.md does not link to its lab"
+    assert f"notebooks/{path.stem}" in chapter.read_text(), (
+        f"book/{path.stem}.md does not link to its lab"
+    )
     title = nbformat.read(path, as_version=4).cells[0].source
-    assert f"../book/{path.stem}.md" in title, f"{path.name} does not link back to its chapter"
+    assert f"../book/{path.stem}.md" in title, (
+        f"{path.name} does not link back to its chapter"
+    )
 
 
 def test_plain_tqdm_does_not_flood_the_stored_notebooks():
@@ -94,11 +122,19 @@ def test_plain_tqdm_does_not_flood_the_stored_notebooks():
         for cell in code_cells(path):
             for output in cell.outputs:
                 if output.output_type == "stream":
-                    assert output.text.count("\r") < 50, f"{path.name}: use tqdm.auto, not plain tqdm"
+                    assert output.text.count("\r") < 50, (
+                        f"{path.name}: use tqdm.auto, not plain tqdm"
+                    )
 
 
 def test_mathjax_is_served_with_the_book():
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"][
+        "config"
+    ]
     (extra,) = config["html_extra_path"]
-    script = config["mathjax_path"].removeprefix("../")  # Sphinx puts it under _static/
-    assert (ROOT / extra / script).is_file(), "the local MathJax file named in _config.yml is missing"
+    script = config["mathjax_path"].removeprefix(
+        "../"
+    )  # Sphinx puts it under _static/
+    assert (ROOT / extra / script).is_file(), (
+        "the local MathJax file named in _config.yml is missing"
+    )

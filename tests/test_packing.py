@@ -3,13 +3,15 @@
 import pytest
 import torch
 
-from gan_lib.losses import discriminator_loss, non_saturating_cost
-from gan_lib.models import MLPDiscriminator
-from gan_lib.packing import PackedDiscriminator, packed_batch_size
+from gan_lib.nn.mlp import MLPDiscriminator
+from gan_lib.nn.packing import PackedDiscriminator, packed_batch_size
+from gan_lib.training.losses import discriminator_loss, non_saturating_cost
 
 
 def test_shapes():
-    discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=3, hidden=8)
+    discriminator = PackedDiscriminator.mlp(
+        data_dim=2, pack_size=3, hidden=8
+    )
     logits = discriminator(torch.randn(packed_batch_size(5, 3), 2))
     assert logits.shape == (5,)
     assert discriminator.inner.data_dim == 6
@@ -18,7 +20,10 @@ def test_shapes():
 def test_consecutive_rows_form_a_pack():
     discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=2)
     x = torch.arange(8.0).reshape(4, 2)
-    assert discriminator.pack(x).tolist() == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
+    assert discriminator.pack(x).tolist() == [
+        [0.0, 1.0, 2.0, 3.0],
+        [4.0, 5.0, 6.0, 7.0],
+    ]
 
 
 def test_pack_of_one_is_the_plain_discriminator():
@@ -31,16 +36,25 @@ def test_pack_of_one_is_the_plain_discriminator():
 
 def test_packed_logit_depends_on_every_member_of_the_pack():
     torch.manual_seed(1)
-    discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=2, hidden=16)
+    discriminator = PackedDiscriminator.mlp(
+        data_dim=2, pack_size=2, hidden=16
+    )
     x = torch.randn(4, 2, requires_grad=True)
     discriminator(x)[0].backward()
     assert x.grad[:2].abs().sum() > 0 and x.grad[2:].abs().sum() == 0
 
 
 def test_losses_work_on_packed_logits():
-    discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=2, hidden=8)
-    real, fake = discriminator(torch.randn(8, 2)), discriminator(torch.randn(8, 2))
-    assert torch.isfinite(discriminator_loss(real, fake)) and torch.isfinite(non_saturating_cost(fake))
+    discriminator = PackedDiscriminator.mlp(
+        data_dim=2, pack_size=2, hidden=8
+    )
+    real, fake = (
+        discriminator(torch.randn(8, 2)),
+        discriminator(torch.randn(8, 2)),
+    )
+    assert torch.isfinite(discriminator_loss(real, fake)) and torch.isfinite(
+        non_saturating_cost(fake)
+    )
 
 
 def test_bad_input_is_a_clear_error():

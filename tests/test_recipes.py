@@ -3,10 +3,19 @@
 import pytest
 import torch
 
-from gan_lib.conditional import LabelPackingDiscriminator, LabelPackingGenerator
-from gan_lib.data import ImageData
-from gan_lib.dcgan import DCGANDiscriminator, DCGANGenerator
-from gan_lib.recipes import Recipe, class_grid, generated_images, make_trainer, players
+from gan_lib.data.images import ImageData
+from gan_lib.experiments.recipes import (
+    Recipe,
+    class_grid,
+    generated_images,
+    make_trainer,
+    players,
+)
+from gan_lib.nn.conditional import (
+    LabelPackingDiscriminator,
+    LabelPackingGenerator,
+)
+from gan_lib.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 
 DATA = ImageData(torch.rand(40, 1, 28, 28) * 2 - 1, torch.arange(40) % 10)
 TINY = Recipe(width=4, batch_size=8)
@@ -14,30 +23,66 @@ TINY = Recipe(width=4, batch_size=8)
 
 def test_the_baseline_is_the_dcgan_recipe():
     trainer = make_trainer(TINY, DATA, device="cpu")
-    assert isinstance(trainer.generator, DCGANGenerator) and isinstance(trainer.discriminator, DCGANDiscriminator)
-    assert (trainer.d_steps, trainer.real_label, trainer.fake_label, trainer.generator_cost_name) == (1, 1.0, 0.0, "non_saturating")
+    assert isinstance(trainer.generator, DCGANGenerator) and isinstance(
+        trainer.discriminator, DCGANDiscriminator
+    )
+    assert (
+        trainer.d_steps,
+        trainer.real_label,
+        trainer.fake_label,
+        trainer.generator_cost_name,
+    ) == (1, 1.0, 0.0, "non_saturating")
     for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
-        assert optimizer.defaults["lr"] == 2e-4 and optimizer.defaults["betas"] == (0.5, 0.999)
+        assert optimizer.defaults["lr"] == 2e-4 and optimizer.defaults[
+            "betas"
+        ] == (0.5, 0.999)
 
 
 def test_each_change_reaches_the_trainer():
-    trainer = make_trainer(TINY.with_(d_steps=5, real_label=0.9, fake_label=0.1, d_width=8, batch_size=4), DATA, device="cpu")
-    assert (trainer.d_steps, trainer.real_label, trainer.fake_label, trainer.batch_size) == (5, 0.9, 0.1, 4)
+    trainer = make_trainer(
+        TINY.with_(
+            d_steps=5, real_label=0.9, fake_label=0.1, d_width=8, batch_size=4
+        ),
+        DATA,
+        device="cpu",
+    )
+    assert (
+        trainer.d_steps,
+        trainer.real_label,
+        trainer.fake_label,
+        trainer.batch_size,
+    ) == (5, 0.9, 0.1, 4)
     assert trainer.discriminator.width == 8 and trainer.generator.width == 4
 
 
 def test_same_seed_same_players_other_seed_other_players():
-    first, again, other = players(TINY)[0], players(TINY)[0], players(TINY.with_(seed=1))[0]
-    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), again.parameters()))
-    assert not all(torch.equal(a, b) for a, b in zip(first.parameters(), other.parameters()))
+    first, again, other = (
+        players(TINY)[0],
+        players(TINY)[0],
+        players(TINY.with_(seed=1))[0],
+    )
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(first.parameters(), again.parameters())
+    )
+    assert not all(
+        torch.equal(a, b)
+        for a, b in zip(first.parameters(), other.parameters())
+    )
 
 
 def test_conditional_runs_train_on_labelled_pairs_and_return_their_classes():
     trainer = make_trainer(TINY.with_(conditional=True), DATA, device="cpu")
-    assert isinstance(trainer.generator, LabelPackingGenerator) and isinstance(trainer.discriminator, LabelPackingDiscriminator)
+    assert isinstance(trainer.generator, LabelPackingGenerator) and isinstance(
+        trainer.discriminator, LabelPackingDiscriminator
+    )
     trainer.train(2, progress=False)
     images, labels = generated_images(trainer, 30, seed=3)
-    assert images.shape == (30, 1, 28, 28) and labels.shape == (30,) and set(labels.tolist()) <= set(range(10))
+    assert (
+        images.shape == (30, 1, 28, 28)
+        and labels.shape == (30,)
+        and set(labels.tolist()) <= set(range(10))
+    )
     grid = class_grid(trainer, per_class=3)
     assert grid.shape == (30, 1, 28, 28)
 

@@ -9,7 +9,9 @@ def test_pick_returns_the_value_of_the_named_profile(monkeypatch):
     for name, expected in [("smoke", 1), ("cpu", 2), ("gpu", 3)]:
         monkeypatch.setenv(runtime.PROFILE_ENV, name)
         assert runtime.pick(smoke=1, cpu=2, gpu=3) == expected
-        assert runtime.current_profile().pick(smoke=1, cpu=2, gpu=3) == expected
+        assert (
+            runtime.current_profile().pick(smoke=1, cpu=2, gpu=3) == expected
+        )
 
 
 def test_profile_name_is_case_and_space_insensitive(monkeypatch):
@@ -63,7 +65,11 @@ def test_device_override_and_its_errors(monkeypatch):
 def test_same_seed_gives_identical_tensors_and_arrays():
     def draw(seed):
         generator = runtime.seed_everything(seed)
-        return torch.randn(5), np.random.rand(3), torch.randn(4, generator=generator)
+        return (
+            torch.randn(5),
+            np.random.rand(3),
+            torch.randn(4, generator=generator),
+        )
 
     first, second, other = draw(7), draw(7), draw(8)
     for a, b in zip(first, second):

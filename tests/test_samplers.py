@@ -5,12 +5,13 @@ import pytest
 import torch
 from scipy import integrate, stats
 
-from gan_lib.densities import Gaussian, GaussianMixture
-from gan_lib.models import MLPGenerator
-from gan_lib.samplers import (
+from gan_lib.nn.mlp import MLPGenerator
+from gan_lib.theory.densities import Gaussian, GaussianMixture
+from gan_lib.theory.samplers import (
     MADE,
     AffineCoupling2D,
     SinhMap,
+    best_wall_time,
     change_of_variables_log_prob,
     count_forward_passes,
     density_cdf,
@@ -20,7 +21,6 @@ from gan_lib.samplers import (
     ks_critical_value,
     ks_distance_per_step,
     log_abs_det_jacobian,
-    best_wall_time,
     random_walk_metropolis,
     standard_normal_log_prob,
     steps_to_mix,
@@ -44,7 +44,9 @@ def test_made_samples_in_n_passes_and_evaluates_the_density_in_one(n):
 def test_a_generator_draws_a_whole_batch_in_one_pass(n):
     generator = MLPGenerator(latent_dim=n, data_dim=n, hidden=16)
     with count_forward_passes(generator) as passes:
-        x = generator_samples(generator, 100, rng=torch.Generator().manual_seed(0))
+        x = generator_samples(
+            generator, 100, rng=torch.Generator().manual_seed(0)
+        )
     assert passes.count == 1 and x.shape == (100, n)
 
 
@@ -54,16 +56,25 @@ def test_conditional_i_depends_on_earlier_dimensions_only(seed):
     n = 6
     made = MADE(n, hidden=24, depth=2)
     x = torch.randn(n)
-    jacobian = torch.autograd.functional.jacobian(lambda v: torch.cat(made(v[None]), dim=1)[0], x)  # (2n, n)
+    jacobian = torch.autograd.functional.jacobian(
+        lambda v: torch.cat(made(v[None]), dim=1)[0], x
+    )  # (2n, n)
     for out in (jacobian[:n], jacobian[n:]):  # means, log-stds
-        assert torch.all(out.triu() == 0), "output i must not see x_i or any later x_j"
-        assert torch.count_nonzero(out.tril(-1)) > 0.8 * n * (n - 1) / 2, "and it should see most earlier x_j"
+        assert torch.all(out.triu() == 0), (
+            "output i must not see x_i or any later x_j"
+        )
+        assert torch.count_nonzero(out.tril(-1)) > 0.8 * n * (n - 1) / 2, (
+            "and it should see most earlier x_j"
+        )
     # The same fact without autograd: change x_i..x_n by a lot, and conditional i does not move at all.
     for i in range(n):
         changed = x.clone()
         changed[i:] += 100.0
         before, after = made(x[None]), made(changed[None])
-        assert all(torch.equal(b[:, : i + 1], a[:, : i + 1]) for b, a in zip(before, after))
+        assert all(
+            torch.equal(b[:, : i + 1], a[:, : i + 1])
+            for b, a in zip(before, after)
+        )
 
 
 def test_sampling_inverts_the_densitys_whitening():
@@ -73,7 +84,9 @@ def test_sampling_inverts_the_densitys_whitening():
     noise = torch.randn(64, 5, generator=torch.Generator().manual_seed(1))
     x = made.sample(64, noise=noise)
     mean, log_std = made(x)
-    torch.testing.assert_close((x - mean) / log_std.exp(), noise, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        (x - mean) / log_std.exp(), noise, atol=1e-5, rtol=1e-5
+    )
 
 
 def test_made_density_integrates_to_one():
@@ -82,15 +95,29 @@ def test_made_density_integrates_to_one():
     grid = torch.linspace(-15, 15, 601, dtype=torch.float64)
     x1, x2 = torch.meshgrid(grid, grid, indexing="ij")
     with torch.no_grad():
-        density = made.log_prob(torch.stack([x1.ravel(), x2.ravel()], dim=1)).exp().reshape(601, 601)
+        density = (
+            made.log_prob(torch.stack([x1.ravel(), x2.ravel()], dim=1))
+            .exp()
+            .reshape(601, 601)
+        )
     total = torch.trapezoid(torch.trapezoid(density, grid, dim=1), grid).item()
     assert total == pytest.approx(1.0, abs=1e-4)
 
 
 def test_timing_helper_returns_the_shortest_run_and_rejects_bad_repeats():
-    readings = iter([0.0, 3.0, 10.0, 11.0, 20.0, 22.0])  # a fake clock: runs of 3, 1 and 2 seconds
+    readings = iter(
+        [0.0, 3.0, 10.0, 11.0, 20.0, 22.0]
+    )  # a fake clock: runs of 3, 1 and 2 seconds
     calls = []
-    assert best_wall_time(lambda: calls.append(1), repeats=3, warmup=1, clock=lambda: next(readings)) == 1.0
+    assert (
+        best_wall_time(
+            lambda: calls.append(1),
+            repeats=3,
+            warmup=1,
+            clock=lambda: next(readings),
+        )
+        == 1.0
+    )
     assert len(calls) == 4  # one untimed warm-up, three timed runs
     with pytest.raises(ValueError, match="repeats"):
         best_wall_time(lambda: None, repeats=0)
@@ -113,25 +140,53 @@ SKEWED = SinhMap(a=1.0, b=1.5, loc=0.5, scale=1.2)
 def test_sinh_map_density_is_johnsons_su_and_autograd_matches_the_closed_form_jacobian():
     x = torch.linspace(-20, 20, 401, dtype=torch.float64)[:, None]
     log_p = change_of_variables_log_prob(SKEWED, x)
-    reference = stats.johnsonsu(SKEWED.a, SKEWED.b, loc=SKEWED.loc, scale=SKEWED.scale).logpdf(x[:, 0].numpy())
-    np.testing.assert_allclose(log_p.numpy(), reference, rtol=1e-10, atol=1e-10)
-    torch.testing.assert_close(log_abs_det_jacobian(SKEWED.inverse, x), SKEWED.inverse_log_abs_det(x), rtol=1e-12, atol=1e-12)
+    reference = stats.johnsonsu(
+        SKEWED.a, SKEWED.b, loc=SKEWED.loc, scale=SKEWED.scale
+    ).logpdf(x[:, 0].numpy())
+    np.testing.assert_allclose(
+        log_p.numpy(), reference, rtol=1e-10, atol=1e-10
+    )
+    torch.testing.assert_close(
+        log_abs_det_jacobian(SKEWED.inverse, x),
+        SKEWED.inverse_log_abs_det(x),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("g", [SKEWED, AffineCoupling2D(alpha=0.7, beta=0.4)])
 def test_maps_invert_exactly_and_autograd_jacobians_match(g):
     dim = 2 if isinstance(g, AffineCoupling2D) else 3
-    z = torch.randn(50, dim, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    torch.testing.assert_close(g.inverse(g.forward(z)), z, rtol=1e-10, atol=1e-10)
+    z = torch.randn(
+        50,
+        dim,
+        dtype=torch.float64,
+        generator=torch.Generator().manual_seed(0),
+    )
+    torch.testing.assert_close(
+        g.inverse(g.forward(z)), z, rtol=1e-10, atol=1e-10
+    )
     x = g.forward(z)
-    torch.testing.assert_close(log_abs_det_jacobian(g.inverse, x), g.inverse_log_abs_det(x), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(
+        log_abs_det_jacobian(g.inverse, x),
+        g.inverse_log_abs_det(x),
+        rtol=1e-10,
+        atol=1e-10,
+    )
     # The inverse's log-det is minus the forward's: J_{g⁻¹}(g(z)) = J_g(z)⁻¹.
-    torch.testing.assert_close(log_abs_det_jacobian(g.forward, z), -g.inverse_log_abs_det(x), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(
+        log_abs_det_jacobian(g.forward, z),
+        -g.inverse_log_abs_det(x),
+        rtol=1e-10,
+        atol=1e-10,
+    )
 
 
 def _pdf_1d(g: SinhMap):
     def pdf(x):
-        tensor = torch.as_tensor(np.atleast_1d(np.asarray(x, dtype=np.float64)))[:, None]
+        tensor = torch.as_tensor(
+            np.atleast_1d(np.asarray(x, dtype=np.float64))
+        )[:, None]
         return change_of_variables_log_prob(g, tensor).exp().numpy()
 
     return pdf
@@ -139,7 +194,14 @@ def _pdf_1d(g: SinhMap):
 
 def test_change_of_variables_density_integrates_to_one():
     pdf = _pdf_1d(SKEWED)
-    total, error = integrate.quad(lambda t: float(pdf(t)[0]), -np.inf, np.inf, points=None, epsabs=1e-12, epsrel=1e-12)
+    total, error = integrate.quad(
+        lambda t: float(pdf(t)[0]),
+        -np.inf,
+        np.inf,
+        points=None,
+        epsabs=1e-12,
+        epsrel=1e-12,
+    )
     assert total == pytest.approx(1.0, abs=1e-8)
 
 
@@ -147,10 +209,23 @@ def test_without_the_jacobian_the_formula_integrates_to_the_mean_stretch_not_to_
     """∫ p_z(g⁻¹(x)) dx = ∫ p_z(z) g'(z) dz = E[g'(z)] = (scale/b) cosh(a/b) e^{1/(2b²)} for the sinh map."""
 
     def without_jacobian(t: float) -> float:
-        return math.exp(float(standard_normal_log_prob(SKEWED.inverse(torch.tensor([[t]], dtype=torch.float64)))[0]))
+        return math.exp(
+            float(
+                standard_normal_log_prob(
+                    SKEWED.inverse(torch.tensor([[t]], dtype=torch.float64))
+                )[0]
+            )
+        )
 
-    total, _ = integrate.quad(without_jacobian, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12)
-    closed_form = SKEWED.scale / SKEWED.b * math.cosh(SKEWED.a / SKEWED.b) * math.exp(1 / (2 * SKEWED.b**2))
+    total, _ = integrate.quad(
+        without_jacobian, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12
+    )
+    closed_form = (
+        SKEWED.scale
+        / SKEWED.b
+        * math.cosh(SKEWED.a / SKEWED.b)
+        * math.exp(1 / (2 * SKEWED.b**2))
+    )
     assert total == pytest.approx(closed_form, rel=1e-8) and closed_form > 1.1
 
 
@@ -158,23 +233,39 @@ def test_coupling_density_integrates_to_one_on_a_grid():
     g = AffineCoupling2D(alpha=0.5, beta=0.5)
     x1 = torch.linspace(-8, 8, 321, dtype=torch.float64)
     x2 = torch.linspace(-12, 45, 1141, dtype=torch.float64)
-    grid = torch.stack(torch.meshgrid(x1, x2, indexing="ij"), dim=-1).reshape(-1, 2)
+    grid = torch.stack(torch.meshgrid(x1, x2, indexing="ij"), dim=-1).reshape(
+        -1, 2
+    )
     density = change_of_variables_log_prob(g, grid).exp().reshape(321, 1141)
-    assert torch.trapezoid(torch.trapezoid(density, x2, dim=1), x1).item() == pytest.approx(1.0, abs=1e-4)
+    assert torch.trapezoid(
+        torch.trapezoid(density, x2, dim=1), x1
+    ).item() == pytest.approx(1.0, abs=1e-4)
 
 
 def test_histogram_of_g_of_z_matches_the_density_and_rejects_a_density_without_the_jacobian():
     """200,000 draws of g(z) in 50 bins: Pearson's p-value above 0.001 and no bin off by 4.5 standard errors;
     dropping the |det J| factor is rejected with a p-value below 1e-100."""
-    z = torch.randn(200_000, 1, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    z = torch.randn(
+        200_000,
+        1,
+        dtype=torch.float64,
+        generator=torch.Generator().manual_seed(0),
+    )
     samples = SKEWED.forward(z)[:, 0].numpy()
     edges = np.linspace(-6, 5, 51)
     check = histogram_check(samples, _pdf_1d(SKEWED), edges)
     assert check.p_value > 1e-3 and check.max_abs_z < 4.5
-    assert check.observed.sum() == 200_000 and check.expected.sum() == pytest.approx(200_000)
+    assert (
+        check.observed.sum() == 200_000
+        and check.expected.sum() == pytest.approx(200_000)
+    )
 
     def without_jacobian(x):
-        return np.exp(standard_normal_log_prob(SKEWED.inverse(torch.as_tensor(x)[:, None])).numpy())
+        return np.exp(
+            standard_normal_log_prob(
+                SKEWED.inverse(torch.as_tensor(x)[:, None])
+            ).numpy()
+        )
 
     assert histogram_check(samples, without_jacobian, edges).p_value < 1e-100
 
@@ -194,22 +285,30 @@ def test_bad_maps_and_shapes_are_clear_errors():
 def test_mixture_cdf_matches_quadrature_of_the_pdf():
     target = GaussianMixture.two_modes(separation=4.0, weight=0.3)
     for x in [-3.0, 0.0, 1.5]:
-        assert density_cdf(target, x) == pytest.approx(integrate.quad(target.pdf, -np.inf, x)[0], abs=1e-9)
+        assert density_cdf(target, x) == pytest.approx(
+            integrate.quad(target.pdf, -np.inf, x)[0], abs=1e-9
+        )
     assert density_cdf(Gaussian(1.0, 2.0), 1.0) == pytest.approx(0.5)
 
 
 def test_ks_distance_matches_scipy():
     path = np.random.default_rng(0).normal(size=(4, 50))
     expected = [stats.kstest(row, "norm").statistic for row in path]
-    np.testing.assert_allclose(ks_distance_per_step(path, stats.norm.cdf), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        ks_distance_per_step(path, stats.norm.cdf), expected, rtol=1e-12
+    )
 
 
 def test_chain_on_close_modes_samples_the_target():
     """Separation 2: after 500 steps of burn-in, 100 chains × 2,500 steps are within KS 0.02 of the target."""
     target = GaussianMixture.two_modes(separation=2.0)
-    run = random_walk_metropolis(target.log_prob, x0=-1.0, steps=3_000, step_size=1.0, chains=100, rng=0)
+    run = random_walk_metropolis(
+        target.log_prob, x0=-1.0, steps=3_000, step_size=1.0, chains=100, rng=0
+    )
     pooled = run.path[501:].ravel()
-    assert stats.kstest(pooled, lambda x: density_cdf(target, x)).statistic < 0.02
+    assert (
+        stats.kstest(pooled, lambda x: density_cdf(target, x)).statistic < 0.02
+    )
     assert 0.45 < fraction_in_starting_mode(run.path[501:]) < 0.55
     assert 0.5 < run.acceptance_rate < 0.95
 
@@ -217,7 +316,9 @@ def test_chain_on_close_modes_samples_the_target():
 def test_chain_sticks_in_its_starting_mode_when_modes_are_far_apart():
     """Separation 10: 50 chains started in the left mode spend more than 99% of 2,000 steps there."""
     target = GaussianMixture.two_modes(separation=10.0)
-    run = random_walk_metropolis(target.log_prob, x0=-5.0, steps=2_000, step_size=1.0, chains=50, rng=0)
+    run = random_walk_metropolis(
+        target.log_prob, x0=-5.0, steps=2_000, step_size=1.0, chains=50, rng=0
+    )
     assert fraction_in_starting_mode(run.path) > 0.99
     ks = ks_distance_per_step(run.path, lambda x: density_cdf(target, x))
     assert ks[-1] > 0.45  # half of the target's mass is never visited
@@ -228,8 +329,17 @@ def test_steps_to_mix_grow_with_the_separation():
     needed = []
     for separation in (2.0, 4.0, 6.0):
         target = GaussianMixture.two_modes(separation)
-        run = random_walk_metropolis(target.log_prob, -separation / 2, 1_000, 1.0, chains=200, rng=1)
-        needed.append(steps_to_mix(ks_distance_per_step(run.path, lambda x: density_cdf(target, x)), critical))
+        run = random_walk_metropolis(
+            target.log_prob, -separation / 2, 1_000, 1.0, chains=200, rng=1
+        )
+        needed.append(
+            steps_to_mix(
+                ks_distance_per_step(
+                    run.path, lambda x: density_cdf(target, x)
+                ),
+                critical,
+            )
+        )
     assert None not in needed and needed[0] < needed[1] < needed[2]
     assert steps_to_mix(np.array([0.5, 0.4]), 0.1) is None
 
@@ -239,8 +349,15 @@ def test_valley_to_mode_density_ratio_is_about_2_exp_minus_s_squared_over_8():
     for separation in (4.0, 6.0, 8.0, 10.0):
         target = GaussianMixture.two_modes(separation)
         ratio = target.pdf(0.0) / target.pdf(separation / 2)
-        assert ratio == pytest.approx(2 * math.exp(-(separation**2) / 8) / (1 + math.exp(-(separation**2) / 2)), rel=1e-12)
-        assert ratio == pytest.approx(2 * math.exp(-(separation**2) / 8), rel=1e-3)
+        assert ratio == pytest.approx(
+            2
+            * math.exp(-(separation**2) / 8)
+            / (1 + math.exp(-(separation**2) / 2)),
+            rel=1e-12,
+        )
+        assert ratio == pytest.approx(
+            2 * math.exp(-(separation**2) / 8), rel=1e-3
+        )
 
 
 def test_steps_to_mix_grow_exponentially_in_s_squared_over_8():
@@ -249,8 +366,17 @@ def test_steps_to_mix_grow_exponentially_in_s_squared_over_8():
     needed = []
     for separation in separations:
         target = GaussianMixture.two_modes(separation)
-        run = random_walk_metropolis(target.log_prob, -separation / 2, 2_000, 1.0, chains=100, rng=1)
-        needed.append(steps_to_mix(ks_distance_per_step(run.path, lambda x: density_cdf(target, x)), ks_critical_value(100)))
+        run = random_walk_metropolis(
+            target.log_prob, -separation / 2, 2_000, 1.0, chains=100, rng=1
+        )
+        needed.append(
+            steps_to_mix(
+                ks_distance_per_step(
+                    run.path, lambda x: density_cdf(target, x)
+                ),
+                ks_critical_value(100),
+            )
+        )
     assert None not in needed
     slope = np.polyfit(separations**2 / 8, np.log(needed), 1)[0]
     assert 0.5 < slope < 1.2  # measured 0.70 to 0.88 over seeds 0..3
@@ -261,16 +387,30 @@ def test_histogram_check_rejects_samples_where_the_density_is_zero():
         return ((x >= 0) & (x <= 1)).astype(float)
 
     inside = np.random.default_rng(0).random(1_000)
-    assert histogram_check(inside, uniform_on_unit_interval, np.linspace(0, 1, 11)).p_value > 1e-3
+    assert (
+        histogram_check(
+            inside, uniform_on_unit_interval, np.linspace(0, 1, 11)
+        ).p_value
+        > 1e-3
+    )
     outside = np.append(inside, 2.0)
-    assert histogram_check(outside, uniform_on_unit_interval, np.linspace(0, 1, 11)).p_value == 0.0
+    assert (
+        histogram_check(
+            outside, uniform_on_unit_interval, np.linspace(0, 1, 11)
+        ).p_value
+        == 0.0
+    )
 
 
 def test_ks_critical_value_is_the_95th_percentile_of_exact_samples():
     rng = np.random.default_rng(0)
     samples = rng.normal(size=(2_000, 200))
-    exceed = np.mean(ks_distance_per_step(samples, stats.norm.cdf) > ks_critical_value(200))
-    assert exceed == pytest.approx(0.05, abs=0.015)  # binomial standard error 0.005
+    exceed = np.mean(
+        ks_distance_per_step(samples, stats.norm.cdf) > ks_critical_value(200)
+    )
+    assert exceed == pytest.approx(
+        0.05, abs=0.015
+    )  # binomial standard error 0.005
 
 
 def test_metropolis_bad_input_is_a_clear_error():
@@ -280,5 +420,9 @@ def test_metropolis_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="steps"):
         random_walk_metropolis(target.log_prob, 0.0, steps=0)
     with pytest.raises(ValueError, match="finite"):
-        random_walk_metropolis(lambda x: np.where(x > 0, 0.0, -np.inf), -1.0, steps=5)
-    assert math.isfinite(random_walk_metropolis(target.log_prob, 0.0, steps=5).acceptance_rate)
+        random_walk_metropolis(
+            lambda x: np.where(x > 0, 0.0, -np.inf), -1.0, steps=5
+        )
+    assert math.isfinite(
+        random_walk_metropolis(target.log_prob, 0.0, steps=5).acceptance_rate
+    )

@@ -17,11 +17,15 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lib.densities import Gaussian, GaussianMixture, Uniform
-from gan_lib.discriminator_fit import fit_discriminator
-from gan_lib.game import Midpoint, central_interval, optimal_discriminator, value_function
-from gan_lib.losses import discriminator_loss
-from gan_lib.smoothing import (
+from gan_lib.experiments.discriminator_fit import fit_discriminator
+from gan_lib.theory.densities import Gaussian, GaussianMixture, Uniform
+from gan_lib.theory.game import (
+    Midpoint,
+    central_interval,
+    optimal_discriminator,
+    value_function,
+)
+from gan_lib.theory.smoothing import (
     binary_entropy,
     max_smoothed_logit,
     non_saturating_pull,
@@ -32,6 +36,7 @@ from gan_lib.smoothing import (
     smoothed_value_function,
     summarise_logits,
 )
+from gan_lib.training.losses import discriminator_loss
 
 P_DATA, P_G = GaussianMixture.two_modes(4.0), Gaussian(0.5, 1.5)
 LABELS = [(0.9, 0.0), (0.9, 0.1), (0.8, 0.2), (1.0, 0.0)]
@@ -44,57 +49,100 @@ LOGITS = torch.tensor([-3.0, -0.5, 0.0, 0.7, 2.5], dtype=torch.float64)
 def test_two_sided_smoothing_loss_matches_its_formula():
     real, fake, alpha, beta = LOGITS, LOGITS.flip(0), 0.9, 0.1
     d_real, d_fake = torch.sigmoid(real), torch.sigmoid(fake)
-    expected = -(alpha * torch.log(d_real) + (1 - alpha) * torch.log(1 - d_real)).mean() - (
-        beta * torch.log(d_fake) + (1 - beta) * torch.log(1 - d_fake)
-    ).mean()
-    assert discriminator_loss(real, fake, alpha, beta).item() == pytest.approx(expected.item(), rel=1e-12)
-    assert discriminator_loss(real, fake, 0.9, 0.0).item() == discriminator_loss(real, fake, real_label=0.9).item()
+    expected = (
+        -(
+            alpha * torch.log(d_real) + (1 - alpha) * torch.log(1 - d_real)
+        ).mean()
+        - (
+            beta * torch.log(d_fake) + (1 - beta) * torch.log(1 - d_fake)
+        ).mean()
+    )
+    assert discriminator_loss(real, fake, alpha, beta).item() == pytest.approx(
+        expected.item(), rel=1e-12
+    )
+    assert (
+        discriminator_loss(real, fake, 0.9, 0.0).item()
+        == discriminator_loss(real, fake, real_label=0.9).item()
+    )
 
 
 @pytest.mark.parametrize("fake_label", [-0.1, 0.9, 1.0])
 def test_bad_fake_label_is_a_clear_error(fake_label):
-    with pytest.raises(ValueError, match=r"fake_label must be in \[0, real_label\)"):
-        discriminator_loss(LOGITS, LOGITS, real_label=0.9, fake_label=fake_label)
+    with pytest.raises(
+        ValueError, match=r"fake_label must be in \[0, real_label\)"
+    ):
+        discriminator_loss(
+            LOGITS, LOGITS, real_label=0.9, fake_label=fake_label
+        )
     with pytest.raises(ValueError, match="fake_label"):
-        smoothed_optimal_discriminator(P_DATA, P_G, np.zeros(1), 0.9, fake_label)
+        smoothed_optimal_discriminator(
+            P_DATA, P_G, np.zeros(1), 0.9, fake_label
+        )
 
 
 # --- the smoothed optimum -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("p_data, p_model", [(Gaussian(0, 1), Gaussian(1, 2)), (P_DATA, P_G)])
+@pytest.mark.parametrize(
+    "p_data, p_model", [(Gaussian(0, 1), Gaussian(1, 2)), (P_DATA, P_G)]
+)
 @pytest.mark.parametrize("alpha, beta", LABELS)
 def test_smoothed_d_star_matches_the_closed_form(p_data, p_model, alpha, beta):
     x = np.linspace(-8, 8, 401)
     pd, pm = p_data.pdf(x), p_model.pdf(x)
     closed_form = (alpha * pd + beta * pm) / (pd + pm)
-    np.testing.assert_allclose(smoothed_optimal_discriminator(p_data, p_model, x, alpha, beta), closed_form, rtol=1e-12)
+    np.testing.assert_allclose(
+        smoothed_optimal_discriminator(p_data, p_model, x, alpha, beta),
+        closed_form,
+        rtol=1e-12,
+    )
     d = smoothed_optimal_discriminator(p_data, p_model, x, alpha, beta)
-    np.testing.assert_allclose(smoothed_optimal_logit(p_data, p_model, x, alpha, beta), np.log(d / (1 - d)), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        smoothed_optimal_logit(p_data, p_model, x, alpha, beta),
+        np.log(d / (1 - d)),
+        rtol=1e-9,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.parametrize("alpha, beta", LABELS)
 def test_smoothed_d_star_maximises_the_smoothed_value(alpha, beta):
-    best = smoothed_value_function(P_DATA, P_G, real_label=alpha, fake_label=beta)
+    best = smoothed_value_function(
+        P_DATA, P_G, real_label=alpha, fake_label=beta
+    )
     for shift in (lambda t: 0.3, lambda t: -0.3, lambda t: 0.2 * np.sin(t)):
 
         def perturbed(t, shift=shift):
-            return smoothed_optimal_logit(P_DATA, P_G, t, alpha, beta) + shift(t)
+            return smoothed_optimal_logit(P_DATA, P_G, t, alpha, beta) + shift(
+                t
+            )
 
-        assert smoothed_value_function(P_DATA, P_G, perturbed, alpha, beta) < best - 1e-4
+        assert (
+            smoothed_value_function(P_DATA, P_G, perturbed, alpha, beta)
+            < best - 1e-4
+        )
 
 
 @pytest.mark.parametrize("alpha, beta", LABELS)
 def test_value_at_the_optimum_is_minus_the_entropy_integral(alpha, beta):
     """V_αβ(G, D*_αβ) by quadrature of V_αβ equals −∫ (p_data + p_model) h(D*_αβ) dx, a different integral."""
-    direct = smoothed_value_function(P_DATA, P_G, real_label=alpha, fake_label=beta)
-    assert direct == pytest.approx(smoothed_value_at_optimum(P_DATA, P_G, alpha, beta), abs=1e-9)
+    direct = smoothed_value_function(
+        P_DATA, P_G, real_label=alpha, fake_label=beta
+    )
+    assert direct == pytest.approx(
+        smoothed_value_at_optimum(P_DATA, P_G, alpha, beta), abs=1e-9
+    )
 
 
 def test_no_smoothing_gives_the_book_value_function():
-    assert smoothed_value_function(P_DATA, P_G, real_label=1.0) == pytest.approx(value_function(P_DATA, P_G), abs=1e-10)
+    assert smoothed_value_function(
+        P_DATA, P_G, real_label=1.0
+    ) == pytest.approx(value_function(P_DATA, P_G), abs=1e-10)
     x = np.linspace(-6, 6, 101)
-    np.testing.assert_allclose(smoothed_optimal_discriminator(P_DATA, P_G, x, 1.0, 0.0), optimal_discriminator(P_DATA, P_G, x))
+    np.testing.assert_allclose(
+        smoothed_optimal_discriminator(P_DATA, P_G, x, 1.0, 0.0),
+        optimal_discriminator(P_DATA, P_G, x),
+    )
 
 
 def test_binary_entropy_limits():
@@ -104,14 +152,21 @@ def test_binary_entropy_limits():
 
 # --- where the supports differ: β = 0 keeps rejecting, β > 0 rewards ------------------------------
 
-DATA_UNIFORM, MODEL_UNIFORM = Uniform(0.0, 1.0), Uniform(0.5, 2.0)  # data only on [0, 0.5), model only on (1, 2]
+DATA_UNIFORM, MODEL_UNIFORM = (
+    Uniform(0.0, 1.0),
+    Uniform(0.5, 2.0),
+)  # data only on [0, 0.5), model only on (1, 2]
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.1])
 def test_smoothed_d_star_on_uniforms_is_alpha_mix_or_beta(beta):
     alpha = 0.9
-    d = smoothed_optimal_discriminator(DATA_UNIFORM, MODEL_UNIFORM, np.array([0.25, 0.75, 1.5]), alpha, beta)
-    overlap = (alpha * 1.0 + beta * 2 / 3) / (1.0 + 2 / 3)  # p_data = 1, p_model = 2/3 on [0.5, 1]
+    d = smoothed_optimal_discriminator(
+        DATA_UNIFORM, MODEL_UNIFORM, np.array([0.25, 0.75, 1.5]), alpha, beta
+    )
+    overlap = (alpha * 1.0 + beta * 2 / 3) / (
+        1.0 + 2 / 3
+    )  # p_data = 1, p_model = 2/3 on [0.5, 1]
     np.testing.assert_allclose(d, [alpha, overlap, beta], rtol=1e-12)
 
 
@@ -119,28 +174,52 @@ def test_one_sided_d_star_is_at_most_alpha_and_zero_off_the_data():
     x = np.linspace(-20, 20, 4001)
     d = smoothed_optimal_discriminator(P_DATA, P_G, x, 0.9, 0.0)
     assert d.max() <= 0.9 and d.min() >= 0.0
-    assert smoothed_optimal_logit(P_DATA, P_G, x, 0.9).max() <= max_smoothed_logit(0.9) + 1e-12
-    assert smoothed_optimal_discriminator(DATA_UNIFORM, MODEL_UNIFORM, 1.5, 0.9, 0.0) == 0.0
-    assert smoothed_optimal_logit(DATA_UNIFORM, MODEL_UNIFORM, np.array([1.5]), 0.9)[0] == -np.inf
+    assert (
+        smoothed_optimal_logit(P_DATA, P_G, x, 0.9).max()
+        <= max_smoothed_logit(0.9) + 1e-12
+    )
+    assert (
+        smoothed_optimal_discriminator(
+            DATA_UNIFORM, MODEL_UNIFORM, 1.5, 0.9, 0.0
+        )
+        == 0.0
+    )
+    assert (
+        smoothed_optimal_logit(
+            DATA_UNIFORM, MODEL_UNIFORM, np.array([1.5]), 0.9
+        )[0]
+        == -np.inf
+    )
 
 
 DATA = Gaussian(0.0, 1.0)
 SPURIOUS_MEAN, SPURIOUS_STD = 8.0, 0.5
-MODEL_WITH_SPURIOUS_MODE = GaussianMixture((0.5, 0.5), (0.0, SPURIOUS_MEAN), (1.0, SPURIOUS_STD))
+MODEL_WITH_SPURIOUS_MODE = GaussianMixture(
+    (0.5, 0.5), (0.0, SPURIOUS_MEAN), (1.0, SPURIOUS_STD)
+)
 
 
 def pull_on_spurious_mode(beta: float) -> float:
     def logit(x):
-        return smoothed_optimal_logit(DATA, MODEL_WITH_SPURIOUS_MODE, x, 0.9, beta)
+        return smoothed_optimal_logit(
+            DATA, MODEL_WITH_SPURIOUS_MODE, x, 0.9, beta
+        )
 
     return non_saturating_pull(logit, SPURIOUS_MEAN, SPURIOUS_STD)
 
 
 def test_two_sided_smoothing_rewards_the_spurious_mode_with_beta():
     for beta in (0.05, 0.1, 0.3):
-        at_mode = smoothed_optimal_discriminator(DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, beta)
+        at_mode = smoothed_optimal_discriminator(
+            DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, beta
+        )
         assert at_mode == pytest.approx(beta, abs=1e-12)
-    assert smoothed_optimal_discriminator(DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, 0.0) < 1e-13
+    assert (
+        smoothed_optimal_discriminator(
+            DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, 0.0
+        )
+        < 1e-13
+    )
 
 
 def test_only_one_sided_smoothing_pulls_the_spurious_mode_to_the_data():
@@ -152,25 +231,40 @@ def test_only_one_sided_smoothing_pulls_the_spurious_mode_to_the_data():
 
 def test_non_saturating_pull_matches_a_finite_difference():
     def logit(x):
-        return smoothed_optimal_logit(DATA, MODEL_WITH_SPURIOUS_MODE, x, 0.9, 0.0)
+        return smoothed_optimal_logit(
+            DATA, MODEL_WITH_SPURIOUS_MODE, x, 0.9, 0.0
+        )
 
     def cost(mean):  # J(μ) = −E log D(μ + σz) by Gauss–Hermite quadrature
         z, w = np.polynomial.hermite_e.hermegauss(80)
-        return -np.sum(w / math.sqrt(2 * math.pi) * -np.logaddexp(0, -logit(mean + SPURIOUS_STD * z)))
+        return -np.sum(
+            w
+            / math.sqrt(2 * math.pi)
+            * -np.logaddexp(0, -logit(mean + SPURIOUS_STD * z))
+        )
 
     h = 1e-4
-    finite_difference = (cost(SPURIOUS_MEAN + h) - cost(SPURIOUS_MEAN - h)) / (2 * h)
-    assert non_saturating_pull(logit, SPURIOUS_MEAN, SPURIOUS_STD) == pytest.approx(finite_difference, rel=1e-6)
+    finite_difference = (cost(SPURIOUS_MEAN + h) - cost(SPURIOUS_MEAN - h)) / (
+        2 * h
+    )
+    assert non_saturating_pull(
+        logit, SPURIOUS_MEAN, SPURIOUS_STD
+    ) == pytest.approx(finite_difference, rel=1e-6)
 
 
 # --- a trained D approaches the smoothed optimum -------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [0, 3])  # seed 3 had the largest error of seeds 0-4
+@pytest.mark.parametrize(
+    "seed", [0, 3]
+)  # seed 3 had the largest error of seeds 0-4
 def test_trained_d_with_real_label_0_9_approaches_smoothed_d_star(seed):
     fit = fit_discriminator(P_DATA, P_G, seed=seed, real_label=0.9)
     x = np.linspace(*central_interval(Midpoint(P_DATA, P_G), 0.98), 501)
-    error = np.abs(fit.probability(x) - smoothed_optimal_discriminator(P_DATA, P_G, x, 0.9))
+    error = np.abs(
+        fit.probability(x)
+        - smoothed_optimal_discriminator(P_DATA, P_G, x, 0.9)
+    )
     assert error.max() < 0.05
     assert fit.probability(x).max() < 0.9  # and it never claims more than α
 
@@ -181,15 +275,28 @@ def test_trained_d_with_real_label_0_9_approaches_smoothed_d_star(seed):
 def test_summarise_logits_on_constructed_logits():
     logits = np.linspace(-10.0, 10.0, 2001)  # step 0.01, symmetric about 0
     summary = summarise_logits(logits, threshold=4.0)
-    assert summary.mean == pytest.approx(0.0, abs=1e-12) and summary.median == pytest.approx(0.0, abs=1e-12)
-    assert summary.q05 == pytest.approx(-9.0) and summary.q95 == pytest.approx(9.0)
-    assert summary.confident_fraction == pytest.approx(1200 / 2001)  # |a| > 4: 600 points on each side
+    assert summary.mean == pytest.approx(
+        0.0, abs=1e-12
+    ) and summary.median == pytest.approx(0.0, abs=1e-12)
+    assert summary.q05 == pytest.approx(-9.0) and summary.q95 == pytest.approx(
+        9.0
+    )
+    assert summary.confident_fraction == pytest.approx(
+        1200 / 2001
+    )  # |a| > 4: 600 points on each side
     assert summarise_logits(torch.full((10,), 3.0)).confident_fraction == 0.0
 
 
 def test_overconfidence_gap_and_errors():
-    report = overconfidence(np.array([5.0, 6.0, 7.0]), torch.tensor([-1.0, -2.0, -3.0]), threshold=5.5)
-    assert report.real.confident_fraction == pytest.approx(2 / 3) and report.fake.confident_fraction == 0.0
+    report = overconfidence(
+        np.array([5.0, 6.0, 7.0]),
+        torch.tensor([-1.0, -2.0, -3.0]),
+        threshold=5.5,
+    )
+    assert (
+        report.real.confident_fraction == pytest.approx(2 / 3)
+        and report.fake.confident_fraction == 0.0
+    )
     assert report.logit_gap == pytest.approx(8.0)
     with pytest.raises(ValueError, match="finite"):
         summarise_logits(np.array([0.0, np.inf]))
@@ -208,48 +315,76 @@ def test_one_sided_smoothing_removes_over_confidence_on_real_samples_only():
     p_data, p_g = Gaussian(0.0, 1.0), Gaussian(4.0, 1.0)
     real, fake = p_data.sample(4000, 10), p_g.sample(4000, 11)
     plain, smoothed = (
-        fit_discriminator(p_data, p_g, steps=300, seed=0, real_label=alpha) for alpha in (1.0, 0.9)
+        fit_discriminator(p_data, p_g, steps=300, seed=0, real_label=alpha)
+        for alpha in (1.0, 0.9)
     )
     plain_report = overconfidence(plain.logit(real), plain.logit(fake))
-    smoothed_report = overconfidence(smoothed.logit(real), smoothed.logit(fake))
-    assert plain_report.real.confident_fraction > 0.8 and plain_report.real.q95 > 10.0
+    smoothed_report = overconfidence(
+        smoothed.logit(real), smoothed.logit(fake)
+    )
+    assert (
+        plain_report.real.confident_fraction > 0.8
+        and plain_report.real.q95 > 10.0
+    )
     assert smoothed_report.real.confident_fraction < 0.01
     assert smoothed_report.real.q95 < max_smoothed_logit(0.9) + 0.05
     # β = 0: the fake side keeps its confidence
-    assert smoothed_report.fake.confident_fraction == pytest.approx(plain_report.fake.confident_fraction, abs=0.02)
+    assert smoothed_report.fake.confident_fraction == pytest.approx(
+        plain_report.fake.confident_fraction, abs=0.02
+    )
 
 
 # --- Chapter 11's spurious-mode claims, on the chapter's own 1D example ----------------------------
 
 CHAPTER_DATA = Gaussian(0.0, 1.0)
-CHAPTER_MODEL = GaussianMixture((0.7, 0.3), (0.5, 6.0), (1.2, 0.5))  # notebooks/11: a spurious mode N(6, 0.5²)
+CHAPTER_MODEL = GaussianMixture(
+    (0.7, 0.3), (0.5, 6.0), (1.2, 0.5)
+)  # notebooks/11: a spurious mode N(6, 0.5²)
 
 
 def chapter_pull(alpha: float, beta: float) -> float:
-    return non_saturating_pull(lambda x: smoothed_optimal_logit(CHAPTER_DATA, CHAPTER_MODEL, x, alpha, beta), 6.0, 0.5)
+    return non_saturating_pull(
+        lambda x: smoothed_optimal_logit(
+            CHAPTER_DATA, CHAPTER_MODEL, x, alpha, beta
+        ),
+        6.0,
+        0.5,
+    )
 
 
 @pytest.mark.parametrize("alpha", [0.7, 0.9, 0.99])
-def test_one_sided_smoothing_leaves_the_non_saturating_pull_unchanged_at_d_star(alpha):
+def test_one_sided_smoothing_leaves_the_non_saturating_pull_unchanged_at_d_star(
+    alpha,
+):
     """log(α D*) = log α + log D*: the constant has no gradient, so the pull equals the unsmoothed one."""
-    assert chapter_pull(alpha, 0.0) == pytest.approx(chapter_pull(1.0, 0.0), rel=1e-9)
+    assert chapter_pull(alpha, 0.0) == pytest.approx(
+        chapter_pull(1.0, 0.0), rel=1e-9
+    )
 
 
 def test_pull_on_the_spurious_mode_falls_with_beta():
     """Measured: 5.986 at β = 0, 0.0109 at β = 0.01, 0.0027 at β = 0.05, 0.0013 at β = 0.1."""
-    pulls = np.array([chapter_pull(0.9, beta) for beta in (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)])
+    pulls = np.array(
+        [chapter_pull(0.9, beta) for beta in (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)]
+    )
     assert pulls[0] > 5.0
     assert np.all(np.diff(pulls) < 0) and np.all(pulls > 0)
     assert np.all(pulls[2:] < 1e-3 * pulls[0])
 
 
 @pytest.mark.parametrize("beta", [0.05, 0.1, 0.3])
-def test_two_sided_log_d_star_is_flat_to_first_order_where_the_data_vanishes(beta):
+def test_two_sided_log_d_star_is_flat_to_first_order_where_the_data_vanishes(
+    beta,
+):
     """With r = p_data / p_model ≪ 1, log D*_αβ = log β + (α − β) r / β + O(r²) (chapter 11, eq-ls-two-sided-log)."""
     alpha = 0.9
     x = np.linspace(5.0, 7.0, 41)  # the spurious mode ± 2σ
     r = CHAPTER_DATA.pdf(x) / CHAPTER_MODEL.pdf(x)
     assert r.max() < 1e-4
-    exact = np.log(smoothed_optimal_discriminator(CHAPTER_DATA, CHAPTER_MODEL, x, alpha, beta))
+    exact = np.log(
+        smoothed_optimal_discriminator(
+            CHAPTER_DATA, CHAPTER_MODEL, x, alpha, beta
+        )
+    )
     first_order = math.log(beta) + (alpha - beta) / beta * r
     assert np.all(np.abs(exact - first_order) <= 5 * (r / beta) ** 2 + 1e-14)

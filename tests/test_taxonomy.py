@@ -6,8 +6,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from gan_lib import viz  # noqa: E402
-from gan_lib.taxonomy import TAXONOMY, depth, draw_taxonomy, layout, leaves, paths, taxonomy_figure  # noqa: E402
+from gan_lib.book import viz  # noqa: E402
+from gan_lib.experiments.taxonomy import (  # noqa: E402
+    TAXONOMY,
+    depth,
+    draw_taxonomy,
+    layout,
+    leaves,
+    paths,
+    taxonomy_figure,
+)
 
 
 def test_the_tree_is_figure_9_of_the_2016_tutorial():
@@ -21,7 +29,17 @@ def test_the_tree_is_figure_9_of_the_2016_tutorial():
         ("Implicit density", "Direct"),
     ]
     families = [path[-1] for path in paths()]
-    for family, word in zip(families, ["belief nets", "Change of", "autoencoder", "Boltzmann", "stochastic", "adversarial"]):
+    for family, word in zip(
+        families,
+        [
+            "belief nets",
+            "Change of",
+            "autoencoder",
+            "Boltzmann",
+            "stochastic",
+            "adversarial",
+        ],
+    ):
         assert word in family
     assert all(path[0] == "Maximum likelihood" for path in paths())
 
@@ -35,25 +53,45 @@ def test_every_family_and_only_the_families_say_what_they_pay():
 def test_layout_puts_leaves_on_one_row_and_parents_over_their_children():
     placed = layout()
     bottom = -depth(TAXONOMY)
-    assert [x for node, x, y, _ in placed if node.is_leaf] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert [x for node, x, y, _ in placed if node.is_leaf] == [
+        0.0,
+        1.0,
+        2.0,
+        3.0,
+        4.0,
+        5.0,
+    ]
     assert all(y == bottom for node, _, y, _ in placed if node.is_leaf)
     where = {id(node): (x, y) for node, x, y, _ in placed}
     for node, x, y, _ in placed:
         if node.children:
-            assert x == pytest.approx(sum(where[id(c)][0] for c in node.children) / len(node.children))
+            assert x == pytest.approx(
+                sum(where[id(c)][0] for c in node.children)
+                / len(node.children)
+            )
             assert all(where[id(c)][1] < y for c in node.children)
 
 
 def test_no_two_labels_overlap_at_the_book_page_width():
     viz.use_book_style()
     fig = taxonomy_figure()
-    artists = draw_taxonomy(fig.axes[0])  # draw again to get the artists; positions are the same
+    artists = draw_taxonomy(
+        fig.axes[0]
+    )  # draw again to get the artists; positions are the same
     renderer = fig.canvas.get_renderer()
-    boxes = {label: text.get_window_extent(renderer) for label, text in artists.items()}
-    for bbox in boxes.values():  # include the rounded box drawn around each label
+    boxes = {
+        label: text.get_window_extent(renderer)
+        for label, text in artists.items()
+    }
+    for (
+        bbox
+    ) in boxes.values():  # include the rounded box drawn around each label
         bbox.x0, bbox.x1 = bbox.x0 - 2, bbox.x1 + 2
     for (a, box_a), (b, box_b) in itertools.combinations(boxes.items(), 2):
         assert not box_a.overlaps(box_b), f"{a!r} overlaps {b!r}"
     figure_box = fig.bbox
-    assert all(figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1 for box in boxes.values())
+    assert all(
+        figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1
+        for box in boxes.values()
+    )
     plt.close(fig)

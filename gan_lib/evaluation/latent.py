@@ -1,0 +1,490 @@
+"""Inside a trained generator's latent space: paths, arithmetic, measured attributes, D as features.
+
+Radford, Metz and Chintala (2015) probe a trained DCGAN in three ways, all here:
+
+* **Interpolation.** Walk z from z₀ to z₁ and watch G(z): smooth transitions
+  suggest G has learned a continuous map rather than a lookup table of training
+  images. Linear interpolation z(t) = (1 − t) z₀ + t z₁ passes through points of
+  low norm (for independent z₀, z₁ ~ N(0, I) in d dimensions, ‖z(½)‖ ≈ ‖z₀‖/√2),
+  where the prior has little mass; spherical interpolation keeps the norm.
+* **Vector arithmetic.** Average z over three samples showing a concept, then
+  add and subtract the averages: z̄(thick 3) − z̄(thin 3) + z̄(thin 7).
+* **D as a feature extractor.** Train a linear classifier on D's hidden
+  features with few labels and compare it with the same classifier on pixels.
+
+On digits we can *measure* the attributes instead of judging pictures:
+stroke thickness and slant come from image moments (:func:`stroke_thickness`,
+:func:`slant`). Images are in [−1, 1] (G's Tanh range) with shape (N, 1, H, W);
+the measures use the ink u = (x + 1)/2 ∈ [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan_lib.data.images import to_unit_range
+
+__all__ = [
+    "lerp",
+    "slerp",
+    "frame_distances",
+    "path_roughness",
+    "nearest_distances",
+    "stroke_thickness",
+    "slant",
+    "ATTRIBUTES",
+    "concept_mean",
+    "latent_arithmetic",
+    "ArithmeticTrials",
+    "arithmetic_trials",
+    "discriminator_features",
+    "pixel_features",
+    "balanced_subset",
+    "LinearProbe",
+    "fit_linear_probe",
+    "probe_table",
+]
+
+
+# ---------------------------------------------------------------------- interpolation
+def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
+    """Linear path z(t) = (1 − t) z₀ + t z₁ at ``steps`` evenly spaced t ∈ [0, 1]: shape (steps, d)."""
+    _check_path_arguments(z0, z1, steps)
+    t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype, device=z0.device)[
+        :, None
+    ]
+    return (1 - t) * z0 + t * z1
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
+    """Spherical path z(t) = [sin((1 − t)Ω) z₀ + sin(tΩ) z₁] / sin Ω, cos Ω = ⟨z₀, z₁⟩ / (‖z₀‖‖z₁‖).
+
+    It follows the great circle between the directions of z₀ and z₁; for ‖z₀‖ = ‖z₁‖
+    every point has that same norm. Nearly parallel endpoints (Ω → 0) fall back to
+    :func:`lerp`, its limit.
+    """
+    _check_path_arguments(z0, z1, steps)
+    cos_omega = (z0 @ z1 / (z0.norm() * z1.norm())).clamp(-1.0, 1.0)
+    omega = torch.arccos(cos_omega)
+    if omega.abs() < 1e-4:
+        return lerp(z0, z1, steps)
+    t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype, device=z0.device)[
+        :, None
+    ]
+    return (
+        torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1
+    ) / torch.sin(omega)
+
+
+def _check_path_arguments(
+    z0: torch.Tensor, z1: torch.Tensor, steps: int
+) -> None:
+    if z0.ndim != 1 or z0.shape != z1.shape:
+        raise ValueError(
+            f"interpolate between two latent vectors of the same shape (d,), got {tuple(z0.shape)} and {tuple(z1.shape)}"
+        )
+    if steps < 2:
+        raise ValueError(
+            f"a path needs at least its two endpoints: steps must be >= 2, got {steps}"
+        )
+
+
+def frame_distances(frames: torch.Tensor) -> torch.Tensor:
+    """‖x_{i+1} − x_i‖ for consecutive frames (L2 over pixels, images in [−1, 1]): shape (n − 1,)."""
+    flat = frames.flatten(1)
+    return (flat[1:] - flat[:-1]).norm(dim=1)
+
+
+def path_roughness(frames: torch.Tensor) -> float:
+    """max_i ‖x_{i+1} − x_i‖ / (‖x_n − x_1‖ / (n − 1)): the largest step over the even share of the endpoints' distance.
+
+    1 for a path that moves at constant speed along a straight line in pixel space;
+    a path that jumps (a cut from one image to another) gives about n − 1.
+    """
+    flat = frames.flatten(1)
+    even_share = (flat[-1] - flat[0]).norm() / (len(frames) - 1)
+    return (frame_distances(frames).max() / even_share).item()
+
+
+def nearest_distances(
+    images: torch.Tensor, reference: torch.Tensor, batch_size: int = 10_000
+) -> torch.Tensor:
+    """min_j ‖images_i − reference_j‖ (L2 over pixels) for every image: how close each comes to a training image."""
+    flat = images.flatten(1)
+    best = torch.full((len(flat),), float("inf"), device=flat.device)
+    for chunk in reference.flatten(1).split(batch_size):
+        best = torch.minimum(
+            best, torch.cdist(flat, chunk.to(flat.device)).min(dim=1).values
+        )
+    return best
+
+
+# ---------------------------------------------------------------------- attributes from moments
+def _ink_and_grid(
+    images: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Ink u ∈ [0, 1] of shape (N, H, W) and pixel coordinates x (column, rightwards) and y (upwards)."""
+    if images.ndim != 4 or images.shape[1] != 1:
+        raise ValueError(
+            f"expected grey images of shape (N, 1, H, W) in [-1, 1], got {tuple(images.shape)}"
+        )
+    ink = to_unit_range(images)[:, 0]
+    height, width = ink.shape[1:]
+    y = -torch.arange(height, dtype=ink.dtype, device=ink.device)[
+        :, None
+    ].expand(height, width)
+    x = torch.arange(width, dtype=ink.dtype, device=ink.device)[
+        None, :
+    ].expand(height, width)
+    return ink, x, y
+
+
+def stroke_thickness(images: torch.Tensor) -> torch.Tensor:
+    """Stroke width w = 2A / P in pixels: ink area A = Σ u over half the boundary length P = Σ |∂ₓu| + |∂ᵧu|.
+
+    A stroke of length L and width w has area ≈ L·w and boundary ≈ 2L, so 2A/P ≈ w;
+    for an L × w bar exactly 2Lw / (2L + 2w) = Lw/(L + w). The boundary length is the
+    total variation of u (finite differences, zero outside the image), which for a
+    binary image counts the ink pixels' edges that touch background. Shape (N,).
+    """
+    ink, _, _ = _ink_and_grid(images)
+    padded = F.pad(ink, (1, 1, 1, 1))
+    boundary = padded.diff(dim=1).abs().sum((1, 2)) + padded.diff(
+        dim=2
+    ).abs().sum((1, 2))
+    return 2 * ink.sum((1, 2)) / boundary.clamp_min(1e-8)
+
+
+def slant(images: torch.Tensor) -> torch.Tensor:
+    """Shear s = μ₁₁ / μ₀₂ from the ink's central moments μ_pq = Σ u (x − x̄)^p (y − ȳ)^q.
+
+    Shearing an image by x ↦ x + s·y (the top moves right by s pixels per pixel of
+    height) adds s to μ₁₁/μ₀₂ (μ₁₁ gains s·μ₀₂, μ₀₂ is unchanged), so an upright,
+    mirror-symmetric stroke measures its shear exactly. Positive: leaning right. Shape (N,).
+    """
+    ink, x, y = _ink_and_grid(images)
+    mass = ink.sum((1, 2)).clamp_min(1e-8)
+    x_bar = (ink * x).sum((1, 2)) / mass
+    y_bar = (ink * y).sum((1, 2)) / mass
+    dx, dy = x - x_bar[:, None, None], y - y_bar[:, None, None]
+    return (ink * dx * dy).sum((1, 2)) / (ink * dy * dy).sum((1, 2)).clamp_min(
+        1e-8
+    )
+
+
+ATTRIBUTES = {"thickness": stroke_thickness, "slant": slant}
+
+
+# ---------------------------------------------------------------------- vector arithmetic
+def concept_mean(z: torch.Tensor) -> torch.Tensor:
+    """z̄ = (1/n) Σ zᵢ over the samples showing one concept (DCGAN averages three)."""
+    return z.mean(dim=0)
+
+
+def latent_arithmetic(
+    z_a: torch.Tensor, z_b: torch.Tensor, z_c: torch.Tensor
+) -> torch.Tensor:
+    """z̄_a − z̄_b + z̄_c, e.g. z̄(thick 3) − z̄(thin 3) + z̄(thin 7) ≈ a thick 7."""
+    return concept_mean(z_a) - concept_mean(z_b) + concept_mean(z_c)
+
+
+@dataclass(frozen=True)
+class ArithmeticTrials:
+    """Outcome of many "high d₁ − low d₁ + low d₂" triples on one attribute, each with a paired control.
+
+    The control of a trial replaces "high d₁" and "low d₁" by two groups drawn from
+    all of d₁, keeping z̄_c: it has the same structure and the same norm (z̄_a − z̄_b + z̄_c
+    has three times the variance of z̄_c alone, and the norm of z changes the image), so
+    any difference between a trial and its control is due to the attribute selection.
+    """
+
+    attribute: str
+    source_class: np.ndarray  # d₁ of each trial
+    target_class: np.ndarray  # d₂
+    triples: np.ndarray  # (trials, 3, per_concept) pool indices of the "high d₁", "low d₁", "low d₂" samples
+    predicted_class: np.ndarray  # classifier's label of G(z̄_a − z̄_b + z̄_c)
+    result_value: np.ndarray  # attribute of G(z̄_a − z̄_b + z̄_c)
+    control_predicted_class: (
+        np.ndarray
+    )  # classifier's label of the control G(z̄_a' − z̄_b' + z̄_c)
+    control_value: np.ndarray  # attribute of the control
+    baseline_value: (
+        np.ndarray
+    )  # attribute of G(z̄_c), the "low d₂" concept alone
+
+    @property
+    def class_kept(self) -> np.ndarray:
+        return self.predicted_class == self.target_class
+
+    @property
+    def control_class_kept(self) -> np.ndarray:
+        return self.control_predicted_class == self.target_class
+
+    @property
+    def attribute_moved(self) -> np.ndarray:
+        """The result has more of the attribute than its paired control (chance: one half)."""
+        return self.result_value > self.control_value
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of trials whose result keeps d₂ and has more of the attribute than its control."""
+        return float((self.class_kept & self.attribute_moved).mean())
+
+
+def _attribute_groups(
+    labels: np.ndarray, values: np.ndarray, per_concept: int, quantile: float
+) -> dict[int, dict[str, np.ndarray]]:
+    """Per class with enough samples: its members and the indices in the low and high ``quantile`` of the attribute."""
+    groups = {}
+    for digit in range(10):
+        idx = np.flatnonzero(labels == digit)
+        if len(idx) * quantile < per_concept:
+            continue
+        lo, hi = np.quantile(values[idx], [quantile, 1 - quantile])
+        groups[digit] = {
+            "all": idx,
+            "low": idx[values[idx] <= lo],
+            "high": idx[values[idx] >= hi],
+        }
+    if len(groups) < 2:
+        raise ValueError(
+            "the pool has fewer than two classes with enough samples: generate a larger pool"
+        )
+    return groups
+
+
+def arithmetic_trials(
+    generator: nn.Module,
+    classifier: nn.Module,
+    z: torch.Tensor,
+    attribute: str,
+    trials: int = 100,
+    per_concept: int = 3,
+    quantile: float = 0.25,
+    seed: int = 0,
+) -> ArithmeticTrials:
+    """Run ``trials`` random triples z̄(high d₁) − z̄(low d₁) + z̄(low d₂) over the generated pool G(z).
+
+    Each sample of the pool is labelled by ``classifier`` and measured; "high" and
+    "low" are the top and bottom ``quantile`` of the attribute within a class. Each
+    trial draws d₁ ≠ d₂, ``per_concept`` samples per concept, and a paired control
+    whose two d₁ groups are drawn from the whole class (see :class:`ArithmeticTrials`).
+    """
+    if attribute not in ATTRIBUTES:
+        raise ValueError(
+            f"Unknown attribute {attribute!r}. Valid attributes: {', '.join(ATTRIBUTES)}."
+        )
+    measure = ATTRIBUTES[attribute]
+    rng = np.random.default_rng(seed)
+    with torch.no_grad():
+        images = generator(z)
+        groups = _attribute_groups(
+            classifier(images).argmax(1).cpu().numpy(),
+            measure(images).cpu().numpy(),
+            per_concept,
+            quantile,
+        )
+    digits = sorted(groups)
+    classes, triples, controls = [], [], []
+    for _ in range(trials):
+        d1, d2 = (int(d) for d in rng.choice(digits, size=2, replace=False))
+        draw = lambda pool: rng.choice(pool, size=per_concept, replace=False)  # noqa: E731
+        triples.append(
+            [
+                draw(groups[d1]["high"]),
+                draw(groups[d1]["low"]),
+                draw(groups[d2]["low"]),
+            ]
+        )
+        controls.append([draw(groups[d1]["all"]), draw(groups[d1]["all"])])
+        classes.append((d1, d2))
+    triples_array, controls_array, classes_array = (
+        np.array(triples),
+        np.array(controls),
+        np.array(classes),
+    )
+    mean_z = lambda index: z[torch.as_tensor(index)].mean(1)  # noqa: E731  (trials, per_concept) indices → (trials, d)
+    z_c = mean_z(triples_array[:, 2])
+    with torch.no_grad():
+        outputs = {}
+        for name, latent in (
+            (
+                "result",
+                mean_z(triples_array[:, 0])
+                - mean_z(triples_array[:, 1])
+                + z_c,
+            ),
+            (
+                "control",
+                mean_z(controls_array[:, 0])
+                - mean_z(controls_array[:, 1])
+                + z_c,
+            ),
+            ("baseline", z_c),
+        ):
+            decoded = generator(latent)
+            outputs[name] = (
+                classifier(decoded).argmax(1).cpu().numpy(),
+                measure(decoded).cpu().numpy(),
+            )
+    return ArithmeticTrials(
+        attribute,
+        classes_array[:, 0],
+        classes_array[:, 1],
+        triples_array,
+        predicted_class=outputs["result"][0],
+        result_value=outputs["result"][1],
+        control_predicted_class=outputs["control"][0],
+        control_value=outputs["control"][1],
+        baseline_value=outputs["baseline"][1],
+    )
+
+
+# ---------------------------------------------------------------------- D as a feature extractor
+def discriminator_features(
+    discriminator: nn.Module,
+    images: torch.Tensor,
+    grid: int = 4,
+    batch_size: int = 1000,
+) -> torch.Tensor:
+    """D's last hidden layer (every layer but the final logit convolution), max-pooled to grid × grid and flattened.
+
+    The DCGAN paper max-pools D's feature maps to a 4 × 4 grid before its linear
+    classifier. Run D in eval mode (batch norm with its running statistics), so a
+    digit's features do not depend on the batch. Shape (N, channels · grid²).
+    """
+    hidden = discriminator.net[:-1]
+    discriminator.eval()
+    with torch.no_grad():
+        return torch.cat(
+            [
+                F.adaptive_max_pool2d(hidden(chunk), grid).flatten(1)
+                for chunk in images.split(batch_size)
+            ]
+        )
+
+
+def pixel_features(images: torch.Tensor) -> torch.Tensor:
+    """The raw pixels as a feature vector: shape (N, H·W)."""
+    return images.flatten(1)
+
+
+def balanced_subset(
+    labels: torch.Tensor, per_class: int, seed: int = 0
+) -> torch.Tensor:
+    """Indices of ``per_class`` random examples of each class (10·per_class labels in all), seeded."""
+    generator = torch.Generator().manual_seed(seed)
+    chosen = []
+    for digit in labels.unique().tolist():
+        idx = torch.nonzero(labels.cpu() == digit).flatten()
+        if len(idx) < per_class:
+            raise ValueError(
+                f"class {digit} has only {len(idx)} examples, fewer than per_class = {per_class}"
+            )
+        chosen.append(
+            idx[torch.randperm(len(idx), generator=generator)[:per_class]]
+        )
+    return torch.cat(chosen)
+
+
+@dataclass
+class LinearProbe:
+    """Multinomial logistic regression on standardised features: p(y | f) = softmax(W (f − m)/s + b)."""
+
+    mean: torch.Tensor
+    scale: torch.Tensor
+    linear: nn.Linear
+
+    def logits(self, features: torch.Tensor) -> torch.Tensor:
+        return self.linear((features - self.mean) / self.scale)
+
+    def accuracy(self, features: torch.Tensor, labels: torch.Tensor) -> float:
+        with torch.no_grad():
+            return (
+                (self.logits(features).argmax(1) == labels)
+                .float()
+                .mean()
+                .item()
+            )
+
+
+def fit_linear_probe(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    weight_decay: float = 1e-2,
+    max_iter: int = 200,
+    seed: int = 0,
+) -> LinearProbe:
+    """Minimise (1/n) Σ −log p(yᵢ | fᵢ) + (λ/2)‖W‖² by full-batch L-BFGS (deterministic, seeded init).
+
+    Features are standardised with the labelled set's own mean and standard
+    deviation, so one λ suits pixels and D features alike.
+    """
+    torch.manual_seed(seed)
+    features = features.float()
+    mean, scale = features.mean(0), features.std(0).clamp_min(1e-3)
+    standardised = (features - mean) / scale
+    linear = nn.Linear(features.shape[1], int(labels.max()) + 1)
+    optimizer = torch.optim.LBFGS(
+        linear.parameters(),
+        lr=1.0,
+        max_iter=max_iter,
+        history_size=20,
+        line_search_fn="strong_wolfe",
+    )
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = (
+            F.cross_entropy(linear(standardised), labels)
+            + 0.5 * weight_decay * linear.weight.pow(2).sum()
+        )
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    return LinearProbe(mean, scale, linear)
+
+
+def probe_table(
+    discriminator: nn.Module,
+    train_images: torch.Tensor,
+    train_labels: torch.Tensor,
+    test_images: torch.Tensor,
+    test_labels: torch.Tensor,
+    label_counts: tuple[int, ...] = (100, 1000),
+    seeds: tuple[int, ...] = (0,),
+) -> dict[str, dict[int, list[float]]]:
+    """Test accuracies of the linear probe on D features and on pixels, per number of labels, one per seed.
+
+    ``label_counts`` are totals over the ten classes (balanced: count/10 per class).
+    Returns ``{"D features": {100: [acc, …], 1000: […]}, "pixels": {…}}``.
+    """
+    extractors = {
+        "D features": lambda x: discriminator_features(discriminator, x),
+        "pixels": pixel_features,
+    }
+    table: dict[str, dict[int, list[float]]] = {
+        name: {n: [] for n in label_counts} for name in extractors
+    }
+    for name, extract in extractors.items():
+        test_features = extract(test_images)
+        for n in label_counts:
+            for seed in seeds:
+                index = balanced_subset(
+                    train_labels, n // 10, seed=seed
+                )  # only the labelled images are ever seen
+                probe = fit_linear_probe(
+                    extract(train_images[index]),
+                    train_labels[index],
+                    seed=seed,
+                )
+                table[name][n].append(
+                    probe.accuracy(test_features, test_labels)
+                )
+    return table

@@ -1,0 +1,381 @@
+"""A GAN on the real line: the set-up of Chapter 4, what it measures, and the 2014 paper's Figure 1.
+
+The generator maps a scalar z ~ p_z (uniform on [−1, 1], as in Figure 1 of Goodfellow et al. 2014)
+to x = G(z); the discriminator sees one number. Because everything is one-dimensional we can
+measure the game directly:
+
+- the Kolmogorov–Smirnov distance between the generator's samples and the target,
+  KS = sup_x |F_n(x) − F(x)|, with F_n the samples' empirical CDF and F the target's CDF;
+- the discriminator on the data's support, which at the equilibrium p_g = p_data is D(x) = 1/2.
+
+Every training run goes through :class:`gan_lib.training.trainer.Trainer`; :func:`make_trainer` builds it
+from a :class:`Setup`, so the lab, the tests and an exercise all run the same code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from scipy.optimize import brentq
+from scipy.special import ndtr
+from scipy.stats import gaussian_kde
+
+from gan_lib.book import viz
+from gan_lib.nn.mlp import MLPDiscriminator, MLPGenerator
+from gan_lib.runtime import seed_everything
+from gan_lib.theory.densities import Density, Gaussian, GaussianMixture
+from gan_lib.training.trainer import (
+    History,
+    OptimizerFactory,
+    Snapshot,
+    Trainer,
+    adam,
+    sgd_momentum,
+)
+
+__all__ = [
+    "Setup",
+    "make_trainer",
+    "confident_discriminator",
+    "optimizer",
+    "cdf",
+    "ks_distance",
+    "central_interval",
+    "mean_on_interval",
+    "GameFrame",
+    "game_frame",
+    "game_frames",
+    "plot_game_frame",
+    "gaussian_quantile_map",
+]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything that defines a 1D GAN run (sizes come from the run profile in the lab)."""
+
+    p_data: Density = Gaussian(2.0, 0.5)
+    n_data: int = (
+        20_000  # the training set: m samples of p_data held as a tensor
+    )
+    hidden: int = 32  # width of both players' two hidden layers
+    batch_size: int = 256  # m of Algorithm 1
+    d_steps: int = 5  # k of Algorithm 1
+    optimizer: str = "adam"  # "adam" (β₁ = 0.5, as in DCGAN) or "sgd_momentum" (momentum 0.5, as in the 2014 paper)
+    lr: float = 3e-4  # for both players
+    generator_cost: str = "non_saturating"
+    iterations: int = 2_000
+    snapshots: int = 20  # evenly spaced snapshots, plus iteration 0 ...
+    snapshot_at: tuple[int, ...] = ()  # ... unless these iterations are given
+    grid_points: int = 301
+    fixed_noise_size: int = 2_000
+    seed: int = 0
+
+    def with_(self, **changes) -> Setup:
+        return replace(self, **changes)
+
+    def grid(self) -> np.ndarray:
+        """The x values where the discriminator curve is recorded: the data's ±4σ range and the origin."""
+        low, high = self.p_data.bounds(4.0)
+        return np.linspace(min(low, -1.0), max(high, 1.0), self.grid_points)
+
+    def snapshot_iterations(self) -> list[int]:
+        if self.snapshot_at:
+            return sorted(set(self.snapshot_at))
+        return sorted(
+            {
+                round(i * self.iterations / self.snapshots)
+                for i in range(self.snapshots + 1)
+            }
+        )
+
+
+def make_trainer(
+    setup: Setup,
+    generator: MLPGenerator | None = None,
+    discriminator: MLPDiscriminator | None = None,
+    device: torch.device | str = "cpu",
+) -> Trainer:
+    """The trainer for ``setup``: data tensor, players (seeded), D recorded on the grid at each snapshot.
+
+    The fixed noise is an even grid over [−1, 1], so each snapshot is G applied to the quantiles of p_z
+    and draws the map z → x directly.
+    """
+    seed_everything(setup.seed)
+    data = torch.tensor(
+        setup.p_data.sample(setup.n_data, rng=setup.seed), dtype=torch.float32
+    )[:, None]
+    generator = (
+        generator
+        if generator is not None
+        else MLPGenerator(1, 1, hidden=setup.hidden)
+    )
+    discriminator = (
+        discriminator
+        if discriminator is not None
+        else MLPDiscriminator(1, hidden=setup.hidden)
+    )
+    grid = torch.tensor(setup.grid(), dtype=torch.float32, device=device)[
+        :, None
+    ]
+
+    def discriminator_on_grid(
+        _, discriminator: torch.nn.Module
+    ) -> dict[str, torch.Tensor]:
+        return {"d_on_grid": torch.sigmoid(discriminator(grid))}
+
+    return Trainer(
+        generator,
+        discriminator,
+        data,
+        batch_size=setup.batch_size,
+        d_steps=setup.d_steps,
+        generator_cost=setup.generator_cost,
+        g_optimizer=optimizer(setup),
+        d_optimizer=optimizer(setup),
+        noise="uniform",
+        fixed_noise=torch.linspace(-1.0, 1.0, setup.fixed_noise_size)[:, None],
+        snapshot_at=setup.snapshot_iterations(),
+        probe=discriminator_on_grid,
+        log_every=max(1, setup.iterations // 200),
+        device=device,
+        seed=setup.seed,
+    )
+
+
+def confident_discriminator(
+    setup: Setup, steps: int, lr: float = 1e-2
+) -> Trainer:
+    """A poor start: D trained alone (``steps`` steps of the setup's optimiser at ``lr``) against the untrained G.
+
+    This is the situation of Section 3 of the 2014 paper: "early in learning, when G is poor,
+    D can reject samples with high confidence". Copy its players to start several runs from it.
+    """
+    trainer = make_trainer(setup.with_(lr=lr))
+    for _ in range(steps):
+        trainer.discriminator_step()
+    return trainer
+
+
+def optimizer(setup: Setup) -> OptimizerFactory:
+    """The optimiser named by ``setup.optimizer``, at ``setup.lr``."""
+    if setup.optimizer == "adam":
+        return adam(setup.lr)
+    if setup.optimizer == "sgd_momentum":
+        return sgd_momentum(setup.lr)
+    raise ValueError(
+        f"Unknown optimizer {setup.optimizer!r}. Valid names: adam, sgd_momentum."
+    )
+
+
+def cdf(p: Density, x: np.ndarray) -> np.ndarray:
+    """F(x) = P(X ≤ x) = Σ_k w_k Φ((x − μ_k)/σ_k) for a Gaussian or a Gaussian mixture."""
+    if isinstance(p, Gaussian):
+        return ndtr((np.asarray(x, dtype=np.float64) - p.mean) / p.std)
+    if isinstance(p, GaussianMixture):
+        x = np.asarray(x, dtype=np.float64)[..., None]
+        return np.sum(
+            np.asarray(p.weights)
+            * ndtr((x - np.asarray(p.means)) / np.asarray(p.stds)),
+            axis=-1,
+        )
+    raise TypeError(
+        f"cdf needs a Gaussian or a GaussianMixture, got {type(p).__name__}"
+    )
+
+
+def ks_distance(samples: np.ndarray | torch.Tensor, p: Density) -> float:
+    """KS = sup_x |F_n(x) − F(x)|: the largest gap between the samples' empirical CDF and p's CDF.
+
+    For n samples of p itself, √n · KS follows Kolmogorov's distribution (95% quantile ≈ 1.36).
+    """
+    if isinstance(samples, torch.Tensor):
+        samples = samples.detach().cpu().numpy()
+    x = np.sort(np.asarray(samples, dtype=np.float64).ravel())
+    if x.size == 0:
+        raise ValueError("ks_distance needs at least one sample")
+    if not np.isfinite(x).all():
+        raise ValueError(
+            "ks_distance got NaN or infinite samples: the generator has diverged"
+        )
+    f = cdf(p, x)
+    n = x.size
+    return float(
+        max(np.max(np.arange(1, n + 1) / n - f), np.max(f - np.arange(n) / n))
+    )
+
+
+def central_interval(p: Density, mass: float = 0.95) -> tuple[float, float]:
+    """The interval [F⁻¹((1 − mass)/2), F⁻¹((1 + mass)/2)] holding the central ``mass`` of p."""
+    if not 0 < mass < 1:
+        raise ValueError(f"mass must be in (0, 1), got {mass}")
+    low, high = p.bounds(12.0)
+    quantile = lambda q: brentq(lambda t: cdf(p, t) - q, low, high, xtol=1e-12)  # noqa: E731
+    return quantile((1 - mass) / 2), quantile((1 + mass) / 2)
+
+
+def mean_on_interval(
+    values: np.ndarray, grid: np.ndarray, interval: tuple[float, float]
+) -> float:
+    """The average of a curve recorded on ``grid`` over the grid points inside ``interval``."""
+    inside = (grid >= interval[0]) & (grid <= interval[1])
+    if not inside.any():
+        raise ValueError(
+            f"no grid point lies in {interval}; use a finer or wider grid"
+        )
+    return float(np.mean(np.asarray(values)[inside]))
+
+
+@dataclass(frozen=True)
+class GameFrame:
+    """One panel of Figure 1: p_data, p_g (a KDE of G's samples), D on a grid, and the map z → x."""
+
+    iteration: int
+    grid: np.ndarray
+    p_data: np.ndarray
+    p_g: np.ndarray
+    discriminator: np.ndarray
+    z: np.ndarray
+    x: np.ndarray
+    ks: float
+    mean_d_on_support: float
+
+
+def game_frame(
+    snapshot: Snapshot,
+    fixed_noise: torch.Tensor,
+    p_data: Density,
+    grid: np.ndarray,
+) -> GameFrame:
+    """The quantities of Figure 1 at one snapshot (a pure function: the slider and the tests call it)."""
+    x = snapshot.samples.numpy().ravel().astype(np.float64)
+    d = snapshot.probes["d_on_grid"].numpy().astype(np.float64)
+    return GameFrame(
+        iteration=snapshot.iteration,
+        grid=grid,
+        p_data=np.asarray(p_data.pdf(grid)),
+        p_g=_density_estimate(x, grid),
+        discriminator=d,
+        z=fixed_noise.cpu().numpy().ravel(),
+        x=x,
+        ks=ks_distance(x, p_data),
+        mean_d_on_support=mean_on_interval(d, grid, central_interval(p_data)),
+    )
+
+
+def game_frames(
+    history: History,
+    fixed_noise: torch.Tensor,
+    p_data: Density,
+    grid: np.ndarray,
+) -> list[GameFrame]:
+    return [
+        game_frame(snapshot, fixed_noise, p_data, grid)
+        for snapshot in history.snapshots
+    ]
+
+
+def _density_estimate(x: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """A Gaussian KDE of the samples (Scott's bandwidth), with a floor so a collapsed G still draws."""
+    spread = float(np.std(x))
+    if spread < 1e-6:  # all samples at one point: a spike one grid cell wide
+        density = np.zeros_like(grid)
+        density[np.argmin(np.abs(grid - x.mean()))] = 1.0 / (grid[1] - grid[0])
+        return density
+    return gaussian_kde(x)(grid)
+
+
+def plot_game_frame(
+    ax: plt.Axes,
+    frame: GameFrame,
+    arrows: int = 24,
+    legend: bool = False,
+    d_ticks: bool = True,
+) -> plt.Axes:
+    """Draw a frame as the paper's Figure 1 and return D's axis (right, from 0 to 1).
+
+    Above: p_data (dotted), p_g (solid, a KDE of G's samples) and D(x) (dashed, right axis). Below, as
+    in the paper: the line of z's domain (lower) joined to the line of x's domain (upper) by x = G(z).
+    """
+    top = 1.1 * max(frame.p_data.max(), 1.0)
+    x_line, z_line = -0.12 * top, -0.55 * top
+    ylim = (z_line - 0.05 * top, 1.1 * top)
+    ax.plot(
+        frame.grid,
+        frame.p_data,
+        ":",
+        color=viz.COLORS["data"],
+        lw=2,
+        label=r"$p_\mathrm{data}$",
+    )
+    ax.plot(
+        frame.grid,
+        np.minimum(frame.p_g, ylim[1]),
+        color=viz.COLORS["generator"],
+        lw=1.8,
+        label=r"$p_g$",
+    )
+    d_ax = ax.twinx()
+    d_ax.plot(
+        frame.grid,
+        frame.discriminator,
+        "--",
+        color=viz.COLORS["discriminator"],
+        lw=1.5,
+        label=r"$D(x)$",
+    )
+    d_ax.axhline(0.5, color=viz.COLORS["discriminator"], lw=0.6, alpha=0.5)
+    d_ax.set(
+        ylim=(ylim[0] / top, ylim[1] / top),
+        yticks=[0, 0.5, 1] if d_ticks else [],
+    )
+    d_ax.grid(False)
+    d_ax.spines["right"].set_visible(True)
+    if d_ticks:
+        d_ax.set_ylabel("$D(x)$", color=viz.COLORS["discriminator"])
+    low, high = frame.grid[0], frame.grid[-1]
+    z_pos = low + (frame.z - frame.z.min()) / (np.ptp(frame.z) or 1.0) * (
+        high - low
+    )
+    for i in np.linspace(0, len(frame.z) - 1, arrows).round().astype(int):
+        ax.annotate(
+            "",
+            xy=(np.clip(frame.x[i], low, high), x_line),
+            xytext=(z_pos[i], z_line),
+            arrowprops=dict(
+                arrowstyle="->",
+                color=viz.COLORS["generator"],
+                lw=0.6,
+                alpha=0.7,
+            ),
+        )
+    for level, name in ((x_line, "x"), (z_line, "z")):
+        ax.axhline(level, color=viz.COLORS["data"], lw=0.8)
+        ax.text(low, level, f" ${name}$", va="bottom", fontsize=9)
+    ax.set(
+        xlim=(low, high),
+        ylim=ylim,
+        yticks=[0, round(top / 2, 1), round(top, 1)],
+        xlabel="$x$",
+    )
+    ax.set_title(
+        f"iteration {frame.iteration}: KS = {frame.ks:.3f}", fontsize=9
+    )
+    if legend:
+        handles = (
+            ax.get_legend_handles_labels()[0]
+            + d_ax.get_legend_handles_labels()[0]
+        )
+        ax.legend(handles=handles, loc="upper left", fontsize=8)
+    return d_ax
+
+
+def gaussian_quantile_map(p: Gaussian, z: np.ndarray) -> np.ndarray:
+    """The increasing map from U(−1, 1) to N(μ, σ²): x = μ + σ Φ⁻¹((z + 1)/2), the ideal monotone G."""
+    from scipy.special import ndtri
+
+    u = np.clip((np.asarray(z, dtype=np.float64) + 1) / 2, 1e-12, 1 - 1e-12)
+    return p.mean + p.std * ndtri(u)

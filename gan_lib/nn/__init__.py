@@ -1,0 +1,87 @@
+"""The players, as torch modules only: every network returns logits (D) or samples (G).
+
+- ``noise``: the latent prior p_z (standard normal or uniform) and ``draw_noise``.
+- ``mlp``: multilayer-perceptron players for low-dimensional data (Chapters 4–8).
+- ``dcgan``: DCGAN players by the paper's guidelines (Radford et al. 2015), any image size.
+- ``conditional``: class-conditional DCGAN players, and the adapter that packs labels
+  into z and x so the unchanged trainer trains them.
+- ``normalization``: reference and virtual batch norm (Salimans et al. 2016).
+- ``packing``: PacGAN's discriminator on packs of samples (Lin et al. 2018).
+"""
+
+from gan_lib.nn import conditional, dcgan, mlp, noise, normalization, packing
+from gan_lib.nn.conditional import (
+    ConditionalDCGANDiscriminator,
+    ConditionalDCGANGenerator,
+    LabelPackingDiscriminator,
+    LabelPackingGenerator,
+    check_class_labels,
+    labels_from_noise,
+    noise_for_labels,
+    pack,
+    pack_labelled_data,
+    unpack,
+)
+from gan_lib.nn.dcgan import (
+    BASE_SIZES,
+    INIT_STD,
+    LEAKY_SLOPE,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    init_dcgan_weights,
+    upsampling_plan,
+)
+from gan_lib.nn.mlp import MLPDiscriminator, MLPGenerator, mlp_layers
+from gan_lib.nn.noise import NOISE_PRIORS, draw_noise
+from gan_lib.nn.normalization import (
+    NOT_SET_HINT,
+    REFERENCE_NORMS,
+    ReferenceBatchNorm2d,
+    VirtualBatchNorm2d,
+    reference_norm_layers,
+    reference_pass,
+    replace_batch_norm,
+    set_reference_batch,
+)
+from gan_lib.nn.packing import PackedDiscriminator, packed_batch_size
+
+__all__ = [
+    "noise",
+    "mlp",
+    "dcgan",
+    "conditional",
+    "normalization",
+    "packing",
+    "NOISE_PRIORS",
+    "draw_noise",
+    "mlp_layers",
+    "MLPGenerator",
+    "MLPDiscriminator",
+    "BASE_SIZES",
+    "LEAKY_SLOPE",
+    "INIT_STD",
+    "upsampling_plan",
+    "init_dcgan_weights",
+    "DCGANGenerator",
+    "DCGANDiscriminator",
+    "check_class_labels",
+    "ConditionalDCGANGenerator",
+    "ConditionalDCGANDiscriminator",
+    "pack",
+    "unpack",
+    "pack_labelled_data",
+    "labels_from_noise",
+    "noise_for_labels",
+    "LabelPackingGenerator",
+    "LabelPackingDiscriminator",
+    "NOT_SET_HINT",
+    "ReferenceBatchNorm2d",
+    "VirtualBatchNorm2d",
+    "REFERENCE_NORMS",
+    "reference_norm_layers",
+    "reference_pass",
+    "set_reference_batch",
+    "replace_batch_norm",
+    "packed_batch_size",
+    "PackedDiscriminator",
+]

@@ -1,0 +1,82 @@
+"""The shared training code: the costs, Algorithm 1 as the book's one trainer, checkpoints.
+
+- ``losses``: J⁽ᴰ⁾ and the three generator costs J⁽ᴳ⁾, on logits, never taking log(0).
+- ``trainer``: :class:`Trainer`, Algorithm 1 of Goodfellow et al. (2014) for any pair of
+  players and any data sampler; history, snapshots, exact resume, the NaN guard.
+- ``checkpoint``: atomic writes, architecture signatures, random states, and the model
+  files the book ships (``save_model``, ``load_into``).
+"""
+
+from gan_lib.training import checkpoint, losses, trainer
+from gan_lib.training.checkpoint import (
+    MODEL_FILE_FORMAT,
+    CheckpointMismatchError,
+    atomic_torch_save,
+    global_rng_states,
+    load_checked,
+    load_into,
+    model_signature,
+    read_checkpoint,
+    save_model,
+    set_global_rng_states,
+    signature_mismatch,
+)
+from gan_lib.training.losses import (
+    GENERATOR_COSTS,
+    GeneratorCost,
+    discriminator_loss,
+    generator_cost,
+    maximum_likelihood_cost,
+    minimax_cost,
+    non_saturating_cost,
+)
+from gan_lib.training.trainer import (
+    CHECKPOINT_FORMAT,
+    HISTORY_KEYS,
+    DataSampler,
+    History,
+    NonFiniteLossError,
+    OptimizerFactory,
+    Probe,
+    Snapshot,
+    Trainer,
+    adam,
+    frozen,
+    sgd_momentum,
+)
+
+__all__ = [
+    "losses",
+    "trainer",
+    "checkpoint",
+    "GeneratorCost",
+    "discriminator_loss",
+    "minimax_cost",
+    "non_saturating_cost",
+    "maximum_likelihood_cost",
+    "GENERATOR_COSTS",
+    "generator_cost",
+    "CHECKPOINT_FORMAT",
+    "HISTORY_KEYS",
+    "OptimizerFactory",
+    "Probe",
+    "DataSampler",
+    "NonFiniteLossError",
+    "sgd_momentum",
+    "adam",
+    "Snapshot",
+    "History",
+    "Trainer",
+    "frozen",
+    "MODEL_FILE_FORMAT",
+    "model_signature",
+    "signature_mismatch",
+    "global_rng_states",
+    "set_global_rng_states",
+    "atomic_torch_save",
+    "load_checked",
+    "CheckpointMismatchError",
+    "save_model",
+    "read_checkpoint",
+    "load_into",
+]
