@@ -1,22 +1,30 @@
-"""DCGAN training speed: the book's trainer against a plain tutorial-style loop, in one process.
+"""DCGAN training speed: the book's trainer against a plain tutorial-style
+loop, in one process.
 
-Both sides train the same DCGAN (same architecture, initial weights, batch and device) with
-Adam(2e-4, β₁ = 0.5) and the non-saturating cost. What differs is the loop:
+Both sides train the same DCGAN (same architecture, initial weights, batch and
+device) with Adam(2e-4, β₁ = 0.5) and the non-saturating cost. What differs is
+the loop:
 
-- ``plain``: the PyTorch DCGAN tutorial's loop — a ``DataLoader`` over the images (shuffled,
-  batched on the host), one generator forward reused by both players, and ``.item()`` logging of
-  the losses and D(x), D(G(z)) at every step (a device sync per step).
-- ``trainer``: ``gan_lib.training.trainer.Trainer`` — the images as one tensor on the device, batches by
-  random index, history recorded (and the device synced) every ``log_every`` steps.
+- ``plain``: the PyTorch DCGAN tutorial's loop — a ``DataLoader`` over the
+  images (shuffled, batched on the host), one generator forward reused by both
+  players, and ``.item()`` logging of the losses and D(x), D(G(z)) at every
+  step (a device sync per step).
+- ``trainer``: ``gan_lib.training.trainer.Trainer`` — the images as one tensor
+  on the device, batches by random index, history recorded (and the device
+  synced) every ``log_every`` steps.
 
-Each configuration alternates timed rounds of the two (A B A B …) after a warm-up, and reports
-the median iterations per second of each and their ratio, so slow drift of a shared machine hits
-both. On a GPU the switches ``--bf16``, ``--channels-last`` and ``--compile`` apply to the trainer
-so the gain of each is measured against the same plain loop.
+Each configuration alternates timed rounds of the two (A B A B …) after a
+warm-up, and reports the median iterations per second of each and their
+ratio, so slow drift of a shared machine hits both. On a GPU the switches
+``--bf16``, ``--channels-last`` and ``--compile`` apply to the trainer so the
+gain of each is measured against the same plain loop.
 
-    python benchmarks/dcgan_speed.py                        # CPU: the book's MNIST model and the classic 64×64×3 model
-    python benchmarks/dcgan_speed.py --device cuda --bf16 --channels-last --compile
-    python benchmarks/dcgan_speed.py --record               # append the table to benchmarks/RESULTS.md
+    # CPU: the book's MNIST model and the classic 64×64×3 model
+    python benchmarks/dcgan_speed.py
+    python benchmarks/dcgan_speed.py --device cuda --bf16 --channels-last \
+        --compile
+    # Append the table to benchmarks/RESULTS.md
+    python benchmarks/dcgan_speed.py --record
 """
 
 from __future__ import annotations
@@ -42,7 +50,8 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 @dataclass(frozen=True)
 class Config:
-    """One model/batch configuration; images are synthetic uniform noise in [−1, 1] (speed does not depend on content)."""
+    """One model/batch configuration; images are synthetic uniform noise in
+    [−1, 1] (speed does not depend on content)."""
 
     name: str
     image_size: int
@@ -104,7 +113,8 @@ def synthetic_images(config: Config) -> torch.Tensor:
 
 
 class PlainLoop:
-    """The PyTorch DCGAN tutorial's training loop, with logits and BCE-with-logits."""
+    """The PyTorch DCGAN tutorial's training loop, with logits and
+    BCE-with-logits."""
 
     def __init__(
         self,
@@ -160,7 +170,8 @@ class PlainLoop:
         g_loss = F.binary_cross_entropy_with_logits(fake_logits_after, ones)
         g_loss.backward()
         self.g_opt.step()
-        self.log.append(  # the tutorial logs these every step; .item() waits for the device
+        # The tutorial logs these every step; .item() waits for the device.
+        self.log.append(
             (
                 d_loss.item(),
                 g_loss.item(),
@@ -268,7 +279,11 @@ def machine(device: torch.device) -> str:
         return (
             f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
         )
-    return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    processor = platform.processor() or platform.machine()
+    return (
+        f"{processor}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}"
+    )
 
 
 def table(rows: list[dict], device: torch.device, args) -> str:
@@ -281,15 +296,19 @@ def table(rows: list[dict], device: torch.device, args) -> str:
         or "none"
     )
     lines = [
-        f"### {time.strftime('%Y-%m-%d')} · {device.type} · {machine(device)} · trainer switches: {switches}",
+        f"### {time.strftime('%Y-%m-%d')} · {device.type} · "
+        f"{machine(device)} · trainer switches: {switches}",
         "",
-        f"Median of {args.rounds} alternating rounds of {args.iterations} iterations (after {args.warmup} warm-up).",
+        f"Median of {args.rounds} alternating rounds of {args.iterations} "
+        f"iterations (after {args.warmup} warm-up).",
         "",
-        "| configuration | plain loop (it/s) | book's trainer (it/s) | trainer / plain |",
+        "| configuration | plain loop (it/s) | book's trainer (it/s) "
+        "| trainer / plain |",
         "| --- | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {r['config']} | {r['plain']:.2f} | {r['trainer']:.2f} | {r['ratio']:.2f}× |"
+        f"| {r['config']} | {r['plain']:.2f} | {r['trainer']:.2f} "
+        f"| {r['ratio']:.2f}× |"
         for r in rows
     ]
     return "\n".join(lines) + "\n"
@@ -336,8 +355,10 @@ def main() -> None:
     rows = []
     for name in args.configs:
         rows.append(measure(CONFIGS[name], device, args))
+        row = rows[-1]
         print(
-            f"{rows[-1]['config']}: plain {rows[-1]['plain']:.2f} it/s, trainer {rows[-1]['trainer']:.2f} it/s, ratio {rows[-1]['ratio']:.2f}",
+            f"{row['config']}: plain {row['plain']:.2f} it/s, "
+            f"trainer {row['trainer']:.2f} it/s, ratio {row['ratio']:.2f}",
             flush=True,
         )
     report = table(rows, device, args)

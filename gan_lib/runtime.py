@@ -46,15 +46,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Profile:
-    """A run profile: a name among :data:`PROFILES` and a way to pick sizes by it."""
+    """A run profile: a name in :data:`PROFILES`, and sizes picked by it."""
 
     name: str
 
     def __post_init__(self) -> None:
         if self.name not in PROFILES:
             raise ValueError(
-                f"Unknown run profile {self.name!r}. Valid profiles: {', '.join(PROFILES)}. "
-                f"Set {PROFILE_ENV} to one of them (or unset it for the default)."
+                f"Unknown run profile {self.name!r}. "
+                f"Valid profiles: {', '.join(PROFILES)}. "
+                f"Set {PROFILE_ENV} to one of them "
+                "(or unset it for the default)."
             )
 
     def pick(self, *, smoke: T, cpu: T, gpu: T) -> T:
@@ -66,7 +68,10 @@ class Profile:
 
 
 def current_profile() -> Profile:
-    """The profile named by ``GAN_BOOK_PROFILE``; by default ``gpu`` with CUDA, else ``cpu``."""
+    """The profile named by ``GAN_BOOK_PROFILE``.
+
+    Unset, it is ``gpu`` where CUDA is present and ``cpu`` elsewhere.
+    """
     name = os.environ.get(PROFILE_ENV, "").strip().lower()
     if not name:
         name = "gpu" if torch.cuda.is_available() else "cpu"
@@ -104,15 +109,18 @@ def _checked_device(name: str) -> torch.device:
         device = torch.device(name)
     except RuntimeError as err:
         raise ValueError(
-            f"{DEVICE_ENV}={name!r} is not a torch device name (try cpu, cuda or mps)."
+            f"{DEVICE_ENV}={name!r} is not a torch device name "
+            "(try cpu, cuda or mps)."
         ) from err
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
-            f"{DEVICE_ENV}={name!r} asks for CUDA, but torch sees no CUDA device here."
+            f"{DEVICE_ENV}={name!r} asks for CUDA, "
+            "but torch sees no CUDA device here."
         )
     if device.type == "mps" and not _mps_available():
         raise ValueError(
-            f"{DEVICE_ENV}={name!r} asks for MPS, but torch sees no MPS device here."
+            f"{DEVICE_ENV}={name!r} asks for MPS, "
+            "but torch sees no MPS device here."
         )
     return device
 
@@ -126,6 +134,7 @@ def seed_everything(seed: int) -> torch.Generator:
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an integer, got {seed!r}")
     random.seed(seed)
+    # NumPy's legacy seed must lie in [0, 2**32); torch takes any int64
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(int(seed))
@@ -144,14 +153,20 @@ def describe_device(device: torch.device) -> str:
 
 
 def setup(seed: int = 0) -> tuple[torch.device, Profile]:
-    """What every notebook's first cell calls: seed, choose device and profile, and say so."""
+    """What every notebook's first cell calls.
+
+    Seeds Python, NumPy and torch, chooses the device and the profile, and
+    prints them, so a stored output says where and how big it ran.
+    """
     seed_everything(seed)
     device, profile = default_device(), current_profile()
     print(
-        f"gan_lib ready | device: {describe_device(device)} | profile: {profile} | seed: {seed}"
+        f"gan_lib ready | device: {describe_device(device)} "
+        f"| profile: {profile} | seed: {seed}"
     )
     if in_colab() and device.type != "cuda":
         print(
-            "No GPU in this Colab session: Runtime > Change runtime type > GPU, then run again."
+            "No GPU in this Colab session: "
+            "Runtime > Change runtime type > GPU, then run again."
         )
     return device, profile

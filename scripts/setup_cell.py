@@ -20,17 +20,24 @@ MARKER = "# Set-up:"
 
 
 def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
-    """`git+` install address of the book's repository, on its configured branch."""
+    """`git+` install address of the book's repository, on its configured
+    branch."""
     repository = yaml.safe_load(config_path.read_text())["repository"]
     return f"git+{repository['url']}@{repository.get('branch', 'main')}"
 
 
 def render(config_path: Path = ROOT / "_config.yml") -> str:
-    """Source of the set-up cell: installs gan_lib in Colab (keeping Colab's torch), reports device and profile."""
+    """Source of the set-up cell: installs gan_lib in Colab (keeping Colab's
+    torch), reports device and profile.
+
+    Every line but the install fits the book's code column (79 characters);
+    the install line names the repository and is as long as its address.
+    """
     return "\n".join(
         [
-            f"{MARKER} in Colab, install gan_lib from the book's repository (Colab's own torch is kept);",
-            "# everywhere, seed the generators and report the device and the run profile.",
+            f"{MARKER} in Colab, install gan_lib (Colab's own torch is kept);",
+            "# everywhere, seed the generators and report the device and the "
+            "run profile.",
             "import sys",
             "",
             'if "google.colab" in sys.modules:',
@@ -52,7 +59,8 @@ def first_code_cell(
 
 
 def sync(path: Path, source: str) -> bool:
-    """Make the notebook's first code cell the set-up cell; True if the file changed."""
+    """Make the notebook's first code cell the set-up cell; True if the file
+    changed."""
     notebook = nbformat.read(path, as_version=4)
     cell = first_code_cell(notebook)
     if cell is not None and cell.source == source:
@@ -60,6 +68,8 @@ def sync(path: Path, source: str) -> bool:
     if cell is not None and cell.source.startswith(MARKER):
         cell.source = source
     else:
+        # No set-up cell yet: insert one before the first code cell (or at
+        # the end of a notebook without code).
         index = (
             notebook.cells.index(cell)
             if cell is not None

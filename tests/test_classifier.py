@@ -1,4 +1,5 @@
-"""The shipped reference classifiers: small, loadable on CPU, with their logs and measured held-out accuracy."""
+"""The shipped reference classifiers: small, loadable on CPU, with their logs
+and measured held-out accuracy."""
 
 import pytest
 import torch
@@ -10,8 +11,8 @@ from gan_lib.evaluation.classifier import (
     reference_checkpoint,
 )
 
-# MNIST: ≥ 99%. Fashion-MNIST, the same network and recipe, is harder: Xiao et al. (2017) report 87–92%
-# for classic classifiers.
+# MNIST: ≥ 99%. Fashion-MNIST, the same network and recipe, is harder: Xiao
+# et al. (2017) report 87–92% for classic classifiers.
 MINIMUM_ACCURACY = {"mnist": 0.99, "fashion_mnist": 0.90}
 
 
@@ -37,16 +38,16 @@ def test_held_out_accuracy(dataset, data_root):
     )
     assert test_accuracy >= MINIMUM_ACCURACY[dataset]
     # The number the training log reports is the number this evaluation gives.
-    saved = torch.load(reference_checkpoint(dataset), weights_only=True)[
-        "metadata"
-    ]["test_accuracy"]
+    checkpoint = torch.load(reference_checkpoint(dataset), weights_only=True)
+    saved = checkpoint["metadata"]["test_accuracy"]
     assert test_accuracy == pytest.approx(saved, abs=2e-4)
 
 
 def test_features_and_logits_shapes_and_bad_input():
     model = MNISTClassifier()
     x = torch.zeros(3, 1, 28, 28)
-    assert model.features(x).shape == (3, 64) and model(x).shape == (3, 10)
+    assert model.features(x).shape == (3, 64)
+    assert model(x).shape == (3, 10)
     with pytest.raises(ValueError, match=r"\(batch, 1, 28, 28\) in \[-1, 1\]"):
         model(torch.zeros(3, 784))
 

@@ -1,4 +1,5 @@
-"""Class-conditional DCGAN players and the label-packing adapter for the book's trainer."""
+"""Class-conditional DCGAN players and the label-packing adapter for the
+book's trainer."""
 
 import pytest
 import torch
@@ -148,10 +149,10 @@ def test_labels_from_noise_are_uniform_and_invertible(prior):
         if prior == "normal"
         else torch.rand(n, generator=g) * 2 - 1
     )
-    counts = (
-        torch.bincount(labels_from_noise(u, K, prior), minlength=K).float() / n
-    )
-    # each class has probability 1/K; 5 binomial standard deviations of a frequency over n draws
+    drawn = labels_from_noise(u, K, prior)
+    counts = torch.bincount(drawn, minlength=K).float() / n
+    # Each class has probability 1/K; 5 binomial standard deviations of a
+    # frequency over n draws.
     assert (counts - 1 / K).abs().max() < 5 * (0.1 * 0.9 / n) ** 0.5
     labels = torch.arange(K).repeat(3)
     z_and_u = noise_for_labels(torch.randn(len(labels), 8), labels, K, prior)
@@ -216,13 +217,14 @@ def test_the_unchanged_trainer_trains_the_conditional_players():
         seed=0,
     )
     history = trainer.train(5, progress=False)
-    assert len(history) == 5 and all(
-        torch.isfinite(torch.as_tensor(history[key])).all()
-        for key in ("d_loss", "g_loss")
-    )
+    assert len(history) == 5
+    for key in ("d_loss", "g_loss"):
+        assert torch.isfinite(torch.as_tensor(history[key])).all()
     after = [*generator.parameters(), *discriminator.parameters()]
     assert all(
-        not torch.equal(p, q) for p, q in zip(before, after) if p.ndim > 1
+        not torch.equal(p, q)
+        for p, q in zip(before, after, strict=True)
+        if p.ndim > 1
     ), "every weight matrix should have moved"
     snapshot_images, snapshot_labels = unpack(history.snapshots[-1].samples)
     assert snapshot_images.shape == (2 * K, 1, 28, 28)

@@ -1,4 +1,5 @@
-"""The coupling ratio against closed forms; measuring leaves the model alone; training with reference refresh."""
+"""The coupling ratio against closed forms; measuring leaves the model alone;
+training with reference refresh."""
 
 import numpy as np
 import pytest
@@ -56,14 +57,15 @@ def test_jackknife_matches_leaving_each_batch_out_by_hand():
         within, across = brute_force(np.delete(features, b, axis=0))
         leave_out.append(within / across)
     leave_out = np.array(leave_out)
+    # The jackknife: √((B − 1)/B · Σ_b (ρ_(b) − ρ̄)²) with B = 6 batches.
     expected = np.sqrt(5 / 6 * ((leave_out - leave_out.mean()) ** 2).sum())
-    assert coupling_ratio(features).standard_error == pytest.approx(
-        expected, rel=1e-10
-    )
+    standard_error = coupling_ratio(features).standard_error
+    assert standard_error == pytest.approx(expected, rel=1e-10)
 
 
 def test_independent_samples_give_one():
-    # E W = E A = 2 tr Σ exactly; with 400 batches of 8 the ratio is within a few hundredths of 1.
+    # E W = E A = 2 tr Σ exactly; with 400 batches of 8 the ratio is within a
+    # few hundredths of 1.
     rng = np.random.default_rng(2)
     coupling = coupling_ratio(rng.normal(size=(400, 8, 3)) * [1.0, 2.0, 0.5])
     assert coupling.ratio == pytest.approx(
@@ -77,23 +79,22 @@ def test_a_shared_batch_offset_gives_sigma2_over_sigma2_plus_tau2(tau):
     # f = c_b + e: W = 2σ², A = 2(σ² + τ²) in expectation, so ρ → σ²/(σ² + τ²).
     rng = np.random.default_rng(3)
     batches, m, sigma = 2000, 6, 1.0
-    features = tau * rng.normal(size=(batches, 1, 2)) + sigma * rng.normal(
-        size=(batches, m, 2)
-    )
+    offsets = tau * rng.normal(size=(batches, 1, 2))  # c_b, one per batch
+    features = offsets + sigma * rng.normal(size=(batches, m, 2))
     coupling = coupling_ratio(features)
     expected = sigma**2 / (sigma**2 + tau**2)
     assert coupling.ratio == pytest.approx(
         expected, abs=4 * coupling.standard_error
     )
-    assert coupling.within == pytest.approx(
-        2 * 2 * sigma**2, rel=0.03
-    )  # two dimensions
+    # Two dimensions, 2σ² each.
+    assert coupling.within == pytest.approx(2 * 2 * sigma**2, rel=0.03)
 
 
 @pytest.mark.parametrize("m", [2, 4, 16])
 def test_centring_each_batch_gives_m_over_m_minus_one(m):
-    # Batch norm's centring: f_i = e_i − ē. W = 2σ² still, but Var f_i = σ²(1 − 1/m), so A = 2σ²(1 − 1/m)
-    # and ρ = m/(m − 1): members of one batch are pushed apart.
+    # Batch norm's centring: f_i = e_i − ē. W = 2σ² still, but
+    # Var f_i = σ²(1 − 1/m), so A = 2σ²(1 − 1/m) and ρ = m/(m − 1): members of
+    # one batch are pushed apart.
     rng = np.random.default_rng(4)
     e = rng.normal(size=(3000, m, 1))
     coupling = coupling_ratio(e - e.mean(axis=1, keepdims=True))
@@ -103,7 +104,8 @@ def test_centring_each_batch_gives_m_over_m_minus_one(m):
 
 
 def test_jackknife_standard_error_is_calibrated():
-    # Over repeated experiments the spread of ρ matches the jackknife's estimate (tolerance measured: ±25%).
+    # Over repeated experiments the spread of ρ matches the jackknife's
+    # estimate (tolerance measured: ±25%).
     rng = np.random.default_rng(5)
     runs = [
         coupling_ratio(
@@ -112,9 +114,8 @@ def test_jackknife_standard_error_is_calibrated():
         for _ in range(300)
     ]
     spread = np.std([r.ratio for r in runs])
-    assert np.mean([r.standard_error for r in runs]) == pytest.approx(
-        spread, rel=0.25
-    )
+    estimate = np.mean([r.standard_error for r in runs])
+    assert estimate == pytest.approx(spread, rel=0.25)
 
 
 def test_bad_shapes_are_refused():
@@ -143,11 +144,9 @@ def test_measuring_leaves_buffers_and_mode_untouched():
     assert not generator.training
     for name, buffer in generator.named_buffers():
         assert torch.equal(buffer, before[name]), name
-    assert (
-        set(result) == {"ink"}
-        and result["ink"].batch_size == 4
-        and result["ink"].batches == 8
-    )
+    assert set(result) == {"ink"}
+    assert result["ink"].batch_size == 4
+    assert result["ink"].batches == 8
 
 
 def test_preserved_state_restores_even_after_an_error():
@@ -162,8 +161,9 @@ def test_preserved_state_restores_even_after_an_error():
 
 
 def test_train_mode_uses_batch_statistics_and_eval_mode_does_not():
-    # In eval mode a sample does not depend on its batch: the same z gives the same image alone or in a batch.
-    # In train mode (m = 2) batch norm centres each channel over the pair, which changes the image.
+    # In eval mode a sample does not depend on its batch: the same z gives the
+    # same image alone or in a batch. In train mode (m = 2) batch norm centres
+    # each channel over the pair, which changes the image.
     generator = small_generator()
     eval_batches = generated_batches(generator, 2, 3, seed=1, train=False)
     z = torch.randn(6, 8, generator=torch.Generator().manual_seed(1))
@@ -195,19 +195,17 @@ def vbn_trainer(seed: int = 0) -> Trainer:
     )
 
 
-def test_refresh_trains_the_asked_iterations_and_reports_each_replaced_statistic():
+def test_refresh_trains_the_asked_iterations_and_reports_each_replacement():
     trainer = vbn_trainer()
     reference_z = torch.randn(
         16, 8, generator=torch.Generator().manual_seed(7)
     )
     drifts = train_with_reference_refresh(trainer, 7, reference_z, every=3)
     assert trainer.iteration == 7
-    assert (
-        len(drifts) == 2
-    )  # refreshes before iterations 1, 4 and 7; the first replaces nothing
-    assert all(
-        d > 0 for d in drifts
-    )  # the weights moved, so the statistics did
+    # Refreshes before iterations 1, 4 and 7; the first replaces nothing.
+    assert len(drifts) == 2
+    # The weights moved, so the statistics did.
+    assert all(d > 0 for d in drifts)
     assert all(
         layer.reference_size == 16
         for layer in reference_norm_layers(trainer.generator)
@@ -215,7 +213,8 @@ def test_refresh_trains_the_asked_iterations_and_reports_each_replaced_statistic
 
 
 def test_refresh_every_iteration_is_a_fresh_reference_pass_before_each_step():
-    # Doing it by hand (set_reference_batch, then one step) gives bit-identical weights.
+    # Doing it by hand (set_reference_batch, then one step) gives
+    # bit-identical weights.
     from gan_lib.nn.normalization import set_reference_batch
 
     reference_z = torch.randn(
@@ -229,6 +228,7 @@ def test_refresh_every_iteration_is_a_fresh_reference_pass_before_each_step():
     for a, b in zip(
         helper.generator.state_dict().values(),
         by_hand.generator.state_dict().values(),
+        strict=True,
     ):
         assert torch.equal(a, b)
 

@@ -1,4 +1,5 @@
-"""The VEEGAN/PacGAN mode-coverage metrics on hand-made sample sets whose answers we know."""
+"""gan_lib.evaluation.coverage: the VEEGAN/PacGAN mode-coverage measures on
+hand-made sample sets whose answers we know."""
 
 import math
 
@@ -30,11 +31,11 @@ def test_every_mode_exactly_on_its_centre():
 
 
 def test_exactly_five_of_eight_modes():
-    # 100 samples at each of modes 0..4, jittered by 1σ (well inside 3σ); modes 5, 6, 7 empty.
+    # 100 samples at each of modes 0..4, jittered by 1σ (well inside 3σ);
+    # modes 5, 6, 7 empty.
     rng = np.random.default_rng(0)
-    points = np.repeat(RING.modes[:5], 100, axis=0) + RING.std * rng.uniform(
-        -0.7, 0.7, size=(500, 2)
-    )
+    jitter = RING.std * rng.uniform(-0.7, 0.7, size=(500, 2))
+    points = np.repeat(RING.modes[:5], 100, axis=0) + jitter
     coverage = mode_coverage(points, RING)
     assert coverage.modes_captured == 5
     assert coverage.high_quality_fraction == 1.0
@@ -50,14 +51,14 @@ def test_all_samples_off_mode():
     assert coverage.modes_captured == 0
     assert coverage.high_quality_fraction == 0.0
     assert coverage.high_quality_counts.sum() == 0
-    # The reverse KL uses all samples' nearest modes, so it stays defined (and is finite).
+    # The reverse KL uses all samples' nearest modes, so it stays defined (and
+    # is finite).
     assert np.isfinite(coverage.reverse_kl)
 
 
 def test_all_samples_at_one_mode_give_the_largest_reverse_kl():
-    coverage = mode_coverage(
-        np.zeros((50, 2)), GRID
-    )  # (0, 0) is the grid's centre mode
+    # (0, 0) is the grid's centre mode.
+    coverage = mode_coverage(np.zeros((50, 2)), GRID)
     assert coverage.modes_captured == 1
     assert coverage.reverse_kl == pytest.approx(math.log(25), rel=1e-12)
 
@@ -66,7 +67,8 @@ def test_high_quality_radius_is_three_standard_deviations():
     just_inside = RING.modes[0] + [2.99 * RING.std, 0.0]
     just_outside = RING.modes[0] + [3.01 * RING.std, 0.0]
     coverage = mode_coverage(np.stack([just_inside, just_outside]), RING)
-    assert coverage.high_quality_counts[0] == 1 and coverage.counts[0] == 2
+    assert coverage.high_quality_counts[0] == 1
+    assert coverage.counts[0] == 2
     assert coverage.high_quality_fraction == 0.5
 
 
@@ -90,7 +92,8 @@ def test_true_samples_score_the_closed_forms(target):
 
 
 def test_reverse_kl_floor_of_a_perfect_sampler():
-    # Mean of KL(q̂ ‖ u) over repeated uniform multinomial draws matches (K − 1) / (2n) to 10%.
+    # Mean of KL(q̂ ‖ u) over repeated uniform multinomial draws matches
+    # (K − 1) / (2n) to 10%.
     rng = np.random.default_rng(2)
     kls = [
         reverse_kl_to_uniform(rng.multinomial(EVAL_SAMPLES, [1 / 25] * 25))
@@ -102,9 +105,8 @@ def test_reverse_kl_floor_of_a_perfect_sampler():
 
 
 def test_torch_samples_are_accepted():
-    coverage = mode_coverage(
-        torch.tensor(RING.modes, dtype=torch.float32), RING
-    )
+    samples = torch.tensor(RING.modes, dtype=torch.float32)
+    coverage = mode_coverage(samples, RING)
     assert coverage.modes_captured == 8
 
 
@@ -133,8 +135,9 @@ def test_mean_and_standard_error():
 
 
 def test_uniform_noise_on_the_square_fools_one_metric_but_not_the_others():
-    # Uniform on [-5, 5]²: every grid mode's nearest-mode cell is a 2 × 2 square, so q̂ ≈ u (KL at its
-    # floor), while only the 25 discs of radius 3σ = 0.15 count as high quality: 25 π 0.15² / 100.
+    # Uniform on [-5, 5]²: every grid mode's nearest-mode cell is a 2 × 2
+    # square, so q̂ ≈ u (KL at its floor), while only the 25 discs of radius
+    # 3σ = 0.15 count as high quality: 25 π 0.15² / 100.
     rng = np.random.default_rng(4)
     scores = [
         mode_coverage(rng.uniform(-5, 5, size=(EVAL_SAMPLES, 2)), GRID)
@@ -143,28 +146,21 @@ def test_uniform_noise_on_the_square_fools_one_metric_but_not_the_others():
     p = 25 * math.pi * 0.15**2 / 100
     quality = np.mean([s.high_quality_fraction for s in scores])
     assert abs(quality - p) < 4 * math.sqrt(p * (1 - p) / (40 * EVAL_SAMPLES))
-    expected_modes = 25 * (
-        1 - (1 - p / 25) ** EVAL_SAMPLES
-    )  # each mode: ≥ 1 of 2,500 tries lands in its disc
-    assert np.mean([s.modes_captured for s in scores]) == pytest.approx(
-        expected_modes, rel=0.03
-    )
-    assert np.mean([s.reverse_kl for s in scores]) == pytest.approx(
-        expected_reverse_kl_floor(25), rel=0.2
-    )
+    # Each mode: ≥ 1 of 2,500 tries lands in its disc.
+    expected_modes = 25 * (1 - (1 - p / 25) ** EVAL_SAMPLES)
+    modes = np.mean([s.modes_captured for s in scores])
+    assert modes == pytest.approx(expected_modes, rel=0.03)
+    reverse_kl = np.mean([s.reverse_kl for s in scores])
+    assert reverse_kl == pytest.approx(expected_reverse_kl_floor(25), rel=0.2)
 
 
 def test_a_blurred_generator_fails_only_the_quality_column():
-    # Right modes, twice the spread: the 3σ threshold is 1.5 of the generator's stds, so 1 − e^{−9/8}.
-    blurred = IsotropicMixture2D(RING.modes, 2 * RING.std).sample(
-        20_000, rng=5
-    )
-    coverage = mode_coverage(blurred, RING)
+    # Right modes, twice the spread: the 3σ threshold is 1.5 of the
+    # generator's stds, so 1 − e^{−9/8}.
+    blurred_ring = IsotropicMixture2D(RING.modes, 2 * RING.std)
+    coverage = mode_coverage(blurred_ring.sample(20_000, rng=5), RING)
     p = 1 - math.exp(-9 / 8)
-    assert abs(coverage.high_quality_fraction - p) < 4 * math.sqrt(
-        p * (1 - p) / 20_000
-    )
-    assert (
-        coverage.modes_captured == 8
-        and coverage.reverse_kl < 10 * expected_reverse_kl_floor(8, 20_000)
-    )
+    standard_error = math.sqrt(p * (1 - p) / 20_000)
+    assert abs(coverage.high_quality_fraction - p) < 4 * standard_error
+    assert coverage.modes_captured == 8
+    assert coverage.reverse_kl < 10 * expected_reverse_kl_floor(8, 20_000)

@@ -1,3 +1,7 @@
+"""MNIST and Fashion-MNIST as tensors in the GAN range [−1, 1]: where the
+files are, how pixels are scaled, and that nothing is ever downloaded
+unasked."""
+
 import pytest
 import torch
 
@@ -24,7 +28,8 @@ def test_missing_data_is_a_clear_error_and_never_downloads(tmp_path):
         load_images("fashion_mnist", root=tmp_path)
     message = str(info.value)
     assert str(tmp_path / "FashionMNIST" / "raw") in message
-    assert "GAN_BOOK_DATA" in message and "download=True" in message
+    assert "GAN_BOOK_DATA" in message
+    assert "download=True" in message
     assert not any(tmp_path.rglob("*.gz")), (
         "nothing may be downloaded without download=True"
     )
@@ -46,10 +51,8 @@ def test_pixel_scaling_closed_form():
 @pytest.mark.parametrize("name", ["mnist", "fashion_mnist"])
 def test_real_data_as_one_tensor_in_gan_range(name, data_root):
     test_set = load_images(name, train=False, root=data_root)
-    assert (
-        test_set.images.shape == (10_000, 1, 28, 28)
-        and test_set.images.dtype == torch.float32
-    )
+    assert test_set.images.shape == (10_000, 1, 28, 28)
+    assert test_set.images.dtype == torch.float32
     assert test_set.images.min() == -1.0 and test_set.images.max() == 1.0
     assert set(test_set.labels.tolist()) == set(range(10))
 
@@ -63,27 +66,22 @@ def test_full_training_set_and_limit(data_root):
 
 def test_loader_path_matches_tensor_path(data_root):
     tensors = load_images("mnist", train=False, root=data_root, limit=3)
+    # The transform the loader applies, on the same torchvision data set.
+    transform = data.image_loader(
+        root=data_root, train=False
+    ).dataset.transform
     dataset = data.torchvision_dataset(
-        "mnist",
-        train=False,
-        root=data_root,
-        transform=data.image_loader(
-            root=data_root, train=False
-        ).dataset.transform,
+        "mnist", train=False, root=data_root, transform=transform
     )
     image, label = dataset[2]
-    assert (
-        torch.allclose(image, tensors.images[2], atol=1e-6)
-        and label == tensors.labels[2]
+    assert torch.allclose(image, tensors.images[2], atol=1e-6)
+    assert label == tensors.labels[2]
+    loader = data.image_loader(
+        "mnist", batch_size=16, train=False, root=data_root
     )
-    batch, labels = next(
-        iter(
-            data.image_loader(
-                "mnist", batch_size=16, train=False, root=data_root
-            )
-        )
-    )
-    assert batch.shape == (16, 1, 28, 28) and labels.shape == (16,)
+    batch, labels = next(iter(loader))
+    assert batch.shape == (16, 1, 28, 28)
+    assert labels.shape == (16,)
 
 
 def test_sample_is_seeded_and_on_the_data_device():
@@ -91,8 +89,6 @@ def test_sample_is_seeded_and_on_the_data_device():
     source = ImageData(images, torch.arange(10))
     first = source.sample(6, torch.Generator().manual_seed(1))
     again = source.sample(6, torch.Generator().manual_seed(1))
-    assert (
-        first.shape == (6, 1, 1, 1)
-        and torch.equal(first, again)
-        and first.device == images.device
-    )
+    assert first.shape == (6, 1, 1, 1)
+    assert torch.equal(first, again)
+    assert first.device == images.device

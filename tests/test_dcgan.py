@@ -57,11 +57,12 @@ def test_guidelines(size):
     g_layers, d_layers = list(generator.net), list(discriminator.net)
     g_convs = [m for m in g_layers if isinstance(m, CONV)]
     d_convs = [m for m in d_layers if isinstance(m, CONV)]
-    # up- and down-sampling only by stride 2, except G's projection of z and D's final logit.
-    assert all(c.stride == (2, 2) for c in g_convs[1:]) and all(
-        c.stride == (2, 2) for c in d_convs[:-1]
-    )
-    # batch norm after every conv except G's output and D's input (and D's logit layer).
+    # Up- and down-sampling only by stride 2, except G's projection of z and
+    # D's final logit.
+    assert all(c.stride == (2, 2) for c in g_convs[1:])
+    assert all(c.stride == (2, 2) for c in d_convs[:-1])
+    # Batch norm after every conv except G's output and D's input (and D's
+    # logit layer).
     assert isinstance(g_layers[g_layers.index(g_convs[-1]) + 1], nn.Tanh)
     assert all(
         isinstance(g_layers[g_layers.index(c) + 1], nn.BatchNorm2d)
@@ -115,10 +116,12 @@ def test_init_statistics_of_the_classic_64x64_models():
         for m in model.modules()
         if getattr(m, "bias", None) is not None
     ]
-    # conv weights: millions of draws, so mean and std are pinned tightly (mean within 5 standard errors).
+    # Conv weights: millions of draws, so mean and std are pinned tightly
+    # (mean within 5 standard errors).
     assert abs(conv.mean().item()) < 5 * 0.02 / conv.numel() ** 0.5
     assert conv.std().item() == pytest.approx(0.02, rel=0.01)
-    # batch-norm scales: 2,816 draws; relative std error of the std ≈ 1.3%, allow 6%.
+    # Batch-norm scales: 2,816 draws; relative std error of the std ≈ 1.3%,
+    # allow 6%.
     assert scale.mean().item() == pytest.approx(
         1.0, abs=5 * 0.02 / scale.numel() ** 0.5
     )
@@ -143,7 +146,8 @@ def test_output_shapes(size, channels):
 
 
 def test_classic_parameter_count():
-    """The 64×64 models' sizes in closed form: Σ c_in·c_out·k² + batch-norm (2c) + output biases."""
+    """The 64×64 models' sizes in closed form: Σ c_in·c_out·k² + batch-norm
+    (2c) + output biases."""
     nz, ngf, ndf = 64, 64, 64
     g_convs = (
         nz * 8 * ngf * 16

@@ -13,9 +13,8 @@ from gan_lib.theory.dynamics import (
 
 def test_the_origin_is_a_nash_equilibrium_and_a_saddle():
     moves = np.linspace(-3, 3, 13)
-    assert np.all(bilinear_value(moves, 0.0) == 0) and np.all(
-        bilinear_value(0.0, moves) == 0
-    )
+    assert np.all(bilinear_value(moves, 0.0) == 0)
+    assert np.all(bilinear_value(0.0, moves) == 0)
     hessian = np.array([[0.0, 1.0], [1.0, 0.0]])  # of V = x·y, everywhere
     assert sorted(np.linalg.eigvalsh(hessian)) == [-1.0, 1.0]
 
@@ -24,9 +23,8 @@ def test_the_origin_is_a_nash_equilibrium_and_a_saddle():
 def test_simultaneous_steps_spiral_out_at_the_closed_form_rate(lr):
     path = gradient_play((1.0, 0.5), lr, 200)
     radius = np.hypot(path[:, 0], path[:, 1])
-    np.testing.assert_allclose(
-        radius, simultaneous_radius((1.0, 0.5), lr, np.arange(201)), rtol=1e-12
-    )
+    expected = simultaneous_radius((1.0, 0.5), lr, np.arange(201))
+    np.testing.assert_allclose(radius, expected, rtol=1e-12)
     assert radius[-1] > radius[0]
 
 

@@ -1,4 +1,5 @@
-"""Chapter 3's claims: one Gaussian fitted to a two-mode mixture under forward KL, reverse KL and JSD."""
+"""Chapter 3's claims: one Gaussian fitted to a two-mode mixture under
+forward KL, reverse KL and JSD."""
 
 import math
 
@@ -24,22 +25,20 @@ def test_grid_objective_agrees_with_quadrature(objective):
     p = GaussianMixture.two_modes(5.0, weight=0.3)
     for mean, std in [(0.7, 0.8), (-2.5, 1.0), (1.0, 4.0)]:
         grid = divergence_to_gaussian(p, mean, std, objective)
-        assert grid == pytest.approx(
-            divergence_to_gaussian(p, mean, std, objective, method="quad"),
-            abs=1e-10,
-        )
+        quad = divergence_to_gaussian(p, mean, std, objective, method="quad")
+        assert grid == pytest.approx(quad, abs=1e-10)
 
 
 def test_grid_resolves_far_apart_modes():
-    # modes 12 apart: log p has complex zeros π/12 from the real line. A grid spaced by σ/8 alone errs by 3e-8
-    # here (measured), enough to put a finite-difference curvature 0.2% off; the fitting grid accounts for the zeros.
+    # Modes 12 apart: log p has complex zeros π/12 from the real line. A grid
+    # spaced by σ/8 alone errs by 3e-8 here (measured), enough to put a
+    # finite-difference curvature 0.2% off; the fitting grid accounts for the
+    # zeros.
     p = GaussianMixture.two_modes(12.0)
     for objective in OBJECTIVES:
         grid = divergence_to_gaussian(p, 0.3, 5.0, objective)
-        assert grid == pytest.approx(
-            divergence_to_gaussian(p, 0.3, 5.0, objective, method="quad"),
-            abs=1e-10,
-        )
+        quad = divergence_to_gaussian(p, 0.3, 5.0, objective, method="quad")
+        assert grid == pytest.approx(quad, abs=1e-10)
 
 
 @pytest.mark.parametrize(
@@ -50,27 +49,29 @@ def test_forward_kl_fit_matches_the_mixture_moments(separation, weight):
     fit = fit_gaussian(p, "forward_kl", start=(1.0, 0.7))
     assert fit.mean == pytest.approx(p.mean, abs=1e-4)
     assert fit.std**2 == pytest.approx(p.variance, abs=1e-4)
-    # the minimum is the entropy gap H(N(mean, var)) − H(p) ≥ 0 (the Gaussian has the largest entropy)
-    assert fit.divergence == pytest.approx(
-        gaussian_entropy(p.std) - entropy_quad(p), abs=1e-8
-    )
+    # The minimum is the entropy gap H(N(mean, var)) − H(p) ≥ 0 (the Gaussian
+    # has the largest entropy).
+    entropy_gap = gaussian_entropy(p.std) - entropy_quad(p)
+    assert fit.divergence == pytest.approx(entropy_gap, abs=1e-8)
 
 
 def test_reverse_kl_fit_sits_on_the_mode_it_starts_near():
-    # modes 10 apart: q's tail still reaches past the midpoint (mass Φ(−5) ≈ 3e-7), where the other mode
-    # adds density; that pulls the fit by < 2e-5 and lowers the KL by ~1e-6 (measured). Tolerances: 1e-4, 1e-5.
+    # Modes 10 apart: q's tail still reaches past the midpoint (mass
+    # Φ(−5) ≈ 3e-7), where the other mode adds density; that pulls the fit by
+    # < 2e-5 and lowers the KL by ~1e-6 (measured). Tolerances: 1e-4, 1e-5.
     p = GaussianMixture.two_modes(10.0, weight=0.3)
     left = fit_gaussian(p, "reverse_kl", start=(-4.0, 2.0))
     right = fit_gaussian(p, "reverse_kl", start=(4.0, 2.0))
     assert (left.mean, left.std) == pytest.approx((-5.0, 1.0), abs=1e-4)
     assert (right.mean, right.std) == pytest.approx((5.0, 1.0), abs=1e-4)
-    # KL(q ‖ p) → E_q log(q / (w_k q)) = −log w_k: the weight of the chosen mode sets the price
+    # KL(q ‖ p) → E_q log(q / (w_k q)) = −log w_k: the weight of the chosen
+    # mode sets the price.
     assert left.divergence == pytest.approx(-math.log(0.3), abs=1e-5)
     assert right.divergence == pytest.approx(-math.log(0.7), abs=1e-5)
 
 
 @pytest.mark.parametrize("half_separation", [1.0, 2.8, 4.0])
-def test_reverse_kl_curvature_in_mean_at_the_centred_fit_is_one_over_variance(
+def test_reverse_kl_curvature_in_mean_at_the_centred_fit_is_1_over_variance(
     half_separation,
 ):
     centre, _ = mode_seeking.branch_fits(half_separation, "reverse_kl")
@@ -78,33 +79,23 @@ def test_reverse_kl_curvature_in_mean_at_the_centred_fit_is_one_over_variance(
     curvature = mode_seeking.curvature_in_mean(
         p, "reverse_kl", 0.0, centre.std
     )
-    assert curvature == pytest.approx(
-        1 / centre.std**2, rel=1e-4
-    )  # > 0: never a saddle
+    # > 0: never a saddle.
+    assert curvature == pytest.approx(1 / centre.std**2, rel=1e-4)
 
 
 def test_reduced_reverse_kl_and_its_gradient_match_the_direct_computation():
+    kl = mode_seeking.reverse_kl_equal_mixture
     for m, mean, std in [(1.0, 0.3, 1.3), (2.8, 2.7, 1.05), (5.0, 0.0, 4.5)]:
         direct = kl_quad(Gaussian(mean, std), mode_seeking.equal_mixture(m))
-        assert mode_seeking.reverse_kl_equal_mixture(
-            m, mean, std
-        ) == pytest.approx(direct, abs=1e-10)
+        assert kl(m, mean, std) == pytest.approx(direct, abs=1e-10)
+        # Central differences in the mean, then in the std.
         h = 1e-5
         numeric = [
-            (
-                mode_seeking.reverse_kl_equal_mixture(m, mean + h, std)
-                - mode_seeking.reverse_kl_equal_mixture(m, mean - h, std)
-            )
-            / (2 * h),
-            (
-                mode_seeking.reverse_kl_equal_mixture(m, mean, std + h)
-                - mode_seeking.reverse_kl_equal_mixture(m, mean, std - h)
-            )
-            / (2 * h),
+            (kl(m, mean + h, std) - kl(m, mean - h, std)) / (2 * h),
+            (kl(m, mean, std + h) - kl(m, mean, std - h)) / (2 * h),
         ]
-        assert mode_seeking.reverse_kl_gradient_equal_mixture(
-            m, mean, std
-        ) == pytest.approx(numeric, abs=1e-7)
+        gradient = mode_seeking.reverse_kl_gradient_equal_mixture(m, mean, std)
+        assert gradient == pytest.approx(numeric, abs=1e-7)
 
 
 def test_critical_half_separation_two_methods_agree():
@@ -118,48 +109,46 @@ def test_critical_half_separation_two_methods_agree():
 
 def test_mode_seeking_minimum_appears_before_it_wins():
     centre, on_mode = mode_seeking.branch_fits(2.0, "reverse_kl")
-    assert (
-        abs(on_mode.mean) < 1e-6
-    )  # no mode-seeking minimum yet: the start on a mode slides to the centre
+    # No mode-seeking minimum yet: the start on a mode slides to the centre.
+    assert abs(on_mode.mean) < 1e-6
     centre, on_mode = mode_seeking.branch_fits(2.6, "reverse_kl")
-    assert (
-        on_mode.mean > 2.0 and on_mode.divergence > centre.divergence
-    )  # a local minimum that is not the best
+    # A local minimum that is not the best.
+    assert on_mode.mean > 2.0
+    assert on_mode.divergence > centre.divergence
 
 
 def test_jsd_fit_lies_between_forward_and_reverse_kl():
-    for m in [
-        1.0,
-        2.0,
-        3.5,
-    ]:  # the centred fits: the JSD fit is wider than reverse KL's, narrower than forward KL's
+    # The centred fits: the JSD fit is wider than reverse KL's, narrower than
+    # forward KL's.
+    for m in [1.0, 2.0, 3.5]:
         widths = [
             mode_seeking.branch_fits(m, objective)[0].std
             for objective in ("reverse_kl", "jsd", "forward_kl")
         ]
         assert widths[0] < widths[1] < widths[2]
-    # nearly Gaussian p (m = 0.2): the three fits coincide to 1e-4 (measured spread 7e-7)
+    # Nearly Gaussian p (m = 0.2): the three fits coincide to 1e-4 (measured
+    # spread 7e-7).
     widths = [
         mode_seeking.branch_fits(0.2, objective)[0].std
         for objective in OBJECTIVES
     ]
     assert max(widths) - min(widths) < 1e-4
-    for m in [
-        3.0,
-        3.5,
-        4.0,
-    ]:  # the mode-seeking fits: JSD is pulled further towards the other mode, and wider
+    # The mode-seeking fits: JSD is pulled further towards the other mode, and
+    # wider.
+    for m in [3.0, 3.5, 4.0]:
         reverse, jsd = (
             mode_seeking.branch_fits(m, objective)[1]
             for objective in ("reverse_kl", "jsd")
         )
-        assert 0 < jsd.mean < reverse.mean < m and 1 < reverse.std < jsd.std
+        assert 0 < jsd.mean < reverse.mean < m
+        assert 1 < reverse.std < jsd.std
 
 
 def test_jsd_switches_to_a_mode_later_than_reverse_kl():
     m_jsd = mode_seeking.critical_half_separation("jsd")
     assert m_jsd > mode_seeking.critical_half_separation("reverse_kl") + 1.0
-    # independent check of the switch with adaptive quadrature: both minima have the same JSD there
+    # An independent check of the switch with adaptive quadrature: both minima
+    # have the same JSD there.
     centre, on_mode = mode_seeking.branch_fits(m_jsd, "jsd")
     p = mode_seeking.equal_mixture(m_jsd)
     assert jsd_quad(p, centre.model) == pytest.approx(
@@ -171,7 +160,8 @@ def test_far_apart_limits_of_the_mode_seeking_fits():
     _, reverse = mode_seeking.branch_fits(6.0, "reverse_kl")
     _, jsd = mode_seeking.branch_fits(6.0, "jsd")
     assert reverse.divergence == pytest.approx(math.log(2), abs=1e-6)
-    # q = one component of an equal mixture with disjoint components: JSD = ¾ log(4/3)
+    # q = one component of an equal mixture with disjoint components:
+    # JSD = ¾ log(4/3).
     assert jsd.divergence == pytest.approx(0.75 * math.log(4 / 3), abs=1e-6)
 
 
@@ -181,17 +171,13 @@ def test_fit_reading_is_the_fit_and_its_divergences():
     )
     assert fit_start(reading.target, "left mode") == (-3.5, 1.0)
     assert reading.fit.mean == pytest.approx(-3.5, abs=0.05)
+    target, fit = reading.target, reading.fit
     for name, value in reading.divergences.items():
         assert value == pytest.approx(
-            divergence_to_gaussian(
-                reading.target, reading.fit.mean, reading.fit.std, name
-            )
+            divergence_to_gaussian(target, fit.mean, fit.std, name)
         )
-    assert reading.divergences["reverse_kl"] == reading.fit.divergence
-    assert fit_start(reading.target, "centre") == (
-        reading.target.mean,
-        reading.target.std,
-    )
+    assert reading.divergences["reverse_kl"] == fit.divergence
+    assert fit_start(target, "centre") == (target.mean, target.std)
 
 
 def test_bad_input_is_a_clear_error():
@@ -216,7 +202,8 @@ def test_bad_input_is_a_clear_error():
 
 
 def test_exercise_answers():
-    # forward KL on 0.3 N(−3, 1) + 0.7 N(3, 1): mean 1.2, variance 1 + 0.21 · 36
+    # Forward KL on 0.3 N(−3, 1) + 0.7 N(3, 1): mean 1.2, variance
+    # 1 + 0.21 · 36.
     fit = fit_gaussian(
         GaussianMixture.two_modes(6.0, weight=0.3),
         "forward_kl",
@@ -225,7 +212,7 @@ def test_exercise_answers():
     assert (fit.mean, fit.std) == pytest.approx(
         (1.2, math.sqrt(8.56)), abs=1e-4
     )
-    # reverse KL on a light mode costs about −log w_k
+    # Reverse KL on a light mode costs about −log w_k.
     for start, weight in [("left mode", 0.1), ("right mode", 0.9)]:
         reading = fit_reading(
             separation=10.0, weight=0.1, objective="reverse_kl", start=start
@@ -233,7 +220,8 @@ def test_exercise_answers():
         assert reading.fit.divergence == pytest.approx(
             -math.log(weight), abs=1e-5
         )
-    # JSD of one far-apart component of weight w: ½[w log(2w/(1+w)) + (1 − w) log 2 + log(2/(1+w))]
+    # JSD of one far-apart component of weight w:
+    # ½[w log(2w/(1+w)) + (1 − w) log 2 + log(2/(1+w))].
     reading = fit_reading(
         separation=16.0, weight=0.3, objective="jsd", start="right mode"
     )

@@ -1,14 +1,33 @@
+"""The 2014 paper's game on 1-D densities: D*, V(G, D*), C(G) and the JSD.
+
+Chapter 4's value function, Chapter 5's pointwise maximum and Chapter 6's
+C(G) = −log 4 + 2·JSD(p_data ‖ p_g), each against its closed form.
+"""
+
 import math
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize_scalar
+from scipy.spatial.distance import jensenshannon
 
-from gan_lib.theory.densities import Gaussian, GaussianMixture
-from gan_lib.theory.divergences import jsd_quad
+from gan_lib.theory.densities import Gaussian, GaussianMixture, Uniform
+from gan_lib.theory.divergences import (
+    grid_for,
+    integrate_quad,
+    jsd_grid,
+    jsd_quad,
+)
 from gan_lib.theory.game import (
+    LOG_4,
+    Midpoint,
+    central_interval,
+    criterion_terms,
     optimal_discriminator,
     optimal_discriminator_logit,
+    pointwise_value,
     value_function,
+    virtual_training_criterion,
 )
 
 PAIRS = [
@@ -23,7 +42,10 @@ def test_optimal_discriminator_matches_the_formula(p_data, p_g):
     x = np.linspace(-5, 5, 101)
     expected = p_data.pdf(x) / (p_data.pdf(x) + p_g.pdf(x))
     np.testing.assert_allclose(
-        optimal_discriminator(p_data, p_g, x), expected, rtol=1e-9, atol=1e-300
+        optimal_discriminator(p_data, p_g, x),
+        expected,
+        rtol=1e-9,
+        atol=1e-300,
     )
 
 
@@ -53,21 +75,7 @@ def test_any_other_discriminator_scores_lower(shift):
     assert perturbed < best
 
 
-# ---- Chapter 5: the pointwise maximum and D* -------------------------------------------------
-
-from scipy.optimize import minimize_scalar
-from scipy.spatial.distance import jensenshannon
-
-from gan_lib.theory.densities import Uniform
-from gan_lib.theory.divergences import grid_for, integrate_quad, jsd_grid
-from gan_lib.theory.game import (
-    LOG_4,
-    Midpoint,
-    central_interval,
-    criterion_terms,
-    pointwise_value,
-    virtual_training_criterion,
-)
+# ---- Chapter 5: the pointwise maximum and D* --------------------------------
 
 
 @pytest.mark.parametrize(
@@ -82,10 +90,10 @@ def test_pointwise_value_peaks_at_a_over_a_plus_b(a, b):
     )
     assert best.x == pytest.approx(a / (a + b), abs=1e-6)
     y = np.linspace(0.001, 0.999, 999)
+    # At a = 0 the peak y = 0 lies outside (0, 1): clip it just inside.
+    peak = np.clip(a / (a + b), 1e-12, 1 - 1e-12)
     assert np.all(
-        pointwise_value(a, b, y)
-        <= pointwise_value(a, b, np.clip(a / (a + b), 1e-12, 1 - 1e-12))
-        + 1e-12
+        pointwise_value(a, b, y) <= pointwise_value(a, b, peak) + 1e-12
     )
 
 
@@ -123,16 +131,16 @@ def bump(center: float, width: float, height: float):
 def test_perturbing_d_star_in_any_direction_lowers_v(
     p_data, p_g, perturbation
 ):
+    def nudged_logit(epsilon):
+        """σ⁻¹(D*) + ε·h: the optimal logit moved along the perturbation h."""
+        return lambda t: (
+            optimal_discriminator_logit(p_data, p_g, t)
+            + epsilon * perturbation(t)
+        )
+
     best = value_function(p_data, p_g)
     for epsilon in (0.1, -0.1):
-        perturbed = value_function(
-            p_data,
-            p_g,
-            lambda t: (
-                optimal_discriminator_logit(p_data, p_g, t)
-                + epsilon * perturbation(t)
-            ),
-        )
+        perturbed = value_function(p_data, p_g, nudged_logit(epsilon))
         assert perturbed < best
 
 
@@ -155,7 +163,7 @@ def test_central_interval_of_a_gaussian_is_its_quantiles():
         central_interval(Gaussian(), mass=1.0)
 
 
-# ---- Chapter 6: C(G) = -log 4 + 2 JSD, and the JSD's properties ----------------------------
+# ---- Chapter 6: C(G) = -log 4 + 2 JSD, and the JSD's properties -------------
 
 CRITERION_PAIRS = {
     "equal Gaussians": (Gaussian(0, 1), Gaussian(0, 1)),
@@ -177,13 +185,12 @@ def test_criterion_is_minus_log4_plus_kl_terms_plus_twice_jsd(name):
     terms = criterion_terms(*CRITERION_PAIRS[name])
     assert terms.value_at_optimum == pytest.approx(terms.via_kl, abs=1e-6)
     assert terms.value_at_optimum == pytest.approx(terms.via_jsd, abs=1e-6)
-    assert terms.kl_data_to_midpoint >= 0 and terms.kl_g_to_midpoint >= 0
+    assert terms.kl_data_to_midpoint >= 0
+    assert terms.kl_g_to_midpoint >= 0
 
 
 @pytest.mark.parametrize("name", CRITERION_PAIRS)
-def test_criterion_is_at_least_minus_log4_with_equality_only_for_equal_densities(
-    name,
-):
+def test_criterion_is_least_at_minus_log4_only_for_equal_densities(name):
     p_data, p_g = CRITERION_PAIRS[name]
     c = virtual_training_criterion(p_data, p_g)
     if p_data == p_g:
@@ -211,10 +218,10 @@ def test_jsd_reaches_log2_exactly_for_disjoint_supports():
 
 @pytest.mark.parametrize("shift", [0.1, 0.25, 0.5, 0.9, 1.0, 1.5, 4.0])
 def test_jsd_of_shifted_uniforms_is_the_non_overlapping_mass_times_log2(shift):
-    # Where both densities are 1, m = p and nothing is added; where only one is, it adds (1/2) log 2 per unit mass.
-    assert jsd_quad(Uniform(0, 1), Uniform(shift, shift + 1)) == pytest.approx(
-        min(shift, 1.0) * math.log(2), abs=1e-10
-    )
+    # Where both densities are 1, m = p and nothing is added; where only one
+    # is, it adds (1/2) log 2 per unit mass.
+    jsd = jsd_quad(Uniform(0, 1), Uniform(shift, shift + 1))
+    assert jsd == pytest.approx(min(shift, 1.0) * math.log(2), abs=1e-10)
 
 
 def test_jsd_tends_to_log2_and_flattens_as_gaussians_separate():
@@ -226,36 +233,33 @@ def test_jsd_tends_to_log2_and_flattens_as_gaussians_separate():
     assert np.all(np.diff(jsd) > 0)
     assert math.log(2) - jsd[-1] < 1e-8
     h = 1e-3
-    slope = [
-        (
-            jsd_quad(Gaussian(0, 1), Gaussian(s + h, 1))
-            - jsd_quad(Gaussian(0, 1), Gaussian(s - h, 1))
-        )
-        / (2 * h)
-        for s in (2.0, 10.0)
-    ]
-    assert slope[0] > 0.1 and 0 < slope[1] < 1e-5
+
+    def jsd_at(s):
+        return jsd_quad(Gaussian(0, 1), Gaussian(s, 1))
+
+    # Central differences: d JSD / ds at a small and at a large separation.
+    slope = [(jsd_at(s + h) - jsd_at(s - h)) / (2 * h) for s in (2.0, 10.0)]
+    assert slope[0] > 0.1
+    assert 0 < slope[1] < 1e-5
 
 
 @pytest.mark.parametrize("name", CRITERION_PAIRS)
 def test_jsd_agrees_with_scipy_once_squared_and_in_nats(name):
     p, q = CRITERION_PAIRS[name]
     x = grid_for(p, q)
-    # scipy returns the Jensen-Shannon *distance*, sqrt(JSD), and normalises the grid values itself.
-    assert jensenshannon(p.pdf(x), q.pdf(x)) ** 2 == pytest.approx(
-        jsd_quad(p, q), abs=1e-4
-    )
-    assert jensenshannon(p.pdf(x), q.pdf(x), base=2) ** 2 == pytest.approx(
-        jsd_quad(p, q) / math.log(2), abs=1e-4
-    )
+    # scipy returns the Jensen-Shannon *distance*, sqrt(JSD), and normalises
+    # the grid values itself.
+    in_nats = jensenshannon(p.pdf(x), q.pdf(x)) ** 2
+    in_bits = jensenshannon(p.pdf(x), q.pdf(x), base=2) ** 2
+    assert in_nats == pytest.approx(jsd_quad(p, q), abs=1e-4)
+    assert in_bits == pytest.approx(jsd_quad(p, q) / math.log(2), abs=1e-4)
     assert jsd_grid(p, q) == pytest.approx(jsd_quad(p, q), abs=1e-4)
 
 
 def test_midpoint_is_a_density():
     m = Midpoint(Uniform(0, 1), Gaussian(3, 0.5))
-    assert integrate_quad(lambda t: float(m.pdf(t)), m) == pytest.approx(
-        1.0, abs=1e-10
-    )
+    mass = integrate_quad(lambda t: float(m.pdf(t)), m)
+    assert mass == pytest.approx(1.0, abs=1e-10)
     assert m.breakpoints() == [0.0, 1.0, 3.0]
 
 

@@ -1,4 +1,5 @@
-"""The 1D GAN of Chapter 4: its measurements against closed forms, and training that reaches the target."""
+"""The 1D GAN of Chapter 4: its measurements against closed forms, and
+training that reaches the target."""
 
 import copy
 
@@ -12,7 +13,8 @@ from gan_lib.experiments import gan1d
 from gan_lib.theory.densities import Gaussian, GaussianMixture
 from gan_lib.training.trainer import Snapshot
 
-# A shorter run than the lab's (fewer, smaller steps with a larger step size), through the same code.
+# A shorter run than the lab's (fewer, smaller steps with a larger step size),
+# through the same code.
 FAST = gan1d.Setup(
     iterations=250, lr=2e-3, batch_size=128, hidden=16, snapshots=5
 )
@@ -35,19 +37,18 @@ def test_cdf_matches_scipy_and_quadrature():
 def test_ks_distance_closed_forms():
     n = 10_000
     quantiles = norm.ppf((np.arange(n) + 0.5) / n)
-    # Exact quantiles of N(0, 1) against N(0, 1): the gap is the half-step 1/(2n).
-    assert gan1d.ks_distance(quantiles, Gaussian(0, 1)) == pytest.approx(
-        0.5 / n, rel=1e-6
-    )
+    # Exact quantiles of N(0, 1) against N(0, 1): the gap is the half-step
+    # 1/(2n).
+    ks = gan1d.ks_distance(quantiles, Gaussian(0, 1))
+    assert ks == pytest.approx(0.5 / n, rel=1e-6)
     # Against N(δ, 1) the largest CDF gap, at x = δ/2, is 2Φ(δ/2) − 1.
     delta = 0.6
-    assert gan1d.ks_distance(quantiles, Gaussian(delta, 1)) == pytest.approx(
-        2 * norm.cdf(delta / 2) - 1, abs=1 / n
-    )
-    # Random samples of the target itself: below Kolmogorov's 99.9% quantile 1.95/√n.
-    assert gan1d.ks_distance(
-        Gaussian(0, 1).sample(n, rng=0), Gaussian(0, 1)
-    ) < 1.95 / np.sqrt(n)
+    ks = gan1d.ks_distance(quantiles, Gaussian(delta, 1))
+    assert ks == pytest.approx(2 * norm.cdf(delta / 2) - 1, abs=1 / n)
+    # Random samples of the target itself: below Kolmogorov's 99.9% quantile
+    # 1.95/√n.
+    samples = Gaussian(0, 1).sample(n, rng=0)
+    assert gan1d.ks_distance(samples, Gaussian(0, 1)) < 1.95 / np.sqrt(n)
 
 
 def test_ks_distance_bad_input():
@@ -121,14 +122,14 @@ def test_from_a_confident_discriminator_the_minimax_gradient_vanishes():
             copy.deepcopy(start.discriminator),
         )
         history = trainer.train(1, progress=False)
-        norms[cost], d_fake[cost] = (
-            history["g_grad_norm"][0],
-            history["d_fake_after"][0],
-        )
+        norms[cost] = history["g_grad_norm"][0]
+        d_fake[cost] = history["d_fake_after"][0]
     d = d_fake["minimax"]
-    assert d < 0.05 and d_fake["non_saturating"] == d
-    # Per sample, ∂J/∂a is −D for minimax and −(1 − D) for non-saturating; G is still nearly a point,
-    # so every sample has about the same D and the gradient norms differ by the factor (1 − D)/D.
+    assert d < 0.05
+    assert d_fake["non_saturating"] == d
+    # Per sample, ∂J/∂a is −D for minimax and −(1 − D) for non-saturating; G
+    # is still nearly a point, so every sample has about the same D and the
+    # gradient norms differ by the factor (1 − D)/D.
     assert norms["non_saturating"] / norms["minimax"] == pytest.approx(
         (1 - d) / d, rel=0.15
     )

@@ -1,4 +1,5 @@
-"""Chapter 7's claims about the three generator costs, against closed forms and stated tolerances."""
+"""Chapter 7's claims about the three generator costs, against closed forms
+and stated tolerances."""
 
 import math
 
@@ -78,31 +79,32 @@ def test_logit_gradients_are_their_closed_forms():
 
 
 def test_gradient_limits_at_both_ends():
-    ends = torch.tensor(
-        [-30.0, 30.0], dtype=torch.float64
-    )  # D(G(z)) ≈ 1e-13 and ≈ 1 − 1e-13
+    # D(G(z)) ≈ 1e-13 and ≈ 1 − 1e-13.
+    ends = torch.tensor([-30.0, 30.0], dtype=torch.float64)
     minimax, non_saturating, ml = (
         logit_gradient(name, ends) for name in COSTS
     )
-    # A confident discriminator, D(G(z)) → 0: minimax and maximum likelihood vanish, non-saturating does not.
-    assert abs(minimax[0]) < 1e-12 and abs(ml[0]) < 1e-12
+    # A confident discriminator, D(G(z)) → 0: minimax and maximum likelihood
+    # vanish, non-saturating does not.
+    assert abs(minimax[0]) < 1e-12
+    assert abs(ml[0]) < 1e-12
     assert non_saturating[0] == pytest.approx(-1.0, abs=1e-12)
-    # A fooled discriminator, D(G(z)) → 1: minimax → −1, non-saturating vanishes, maximum likelihood explodes.
+    # A fooled discriminator, D(G(z)) → 1: minimax → −1, non-saturating
+    # vanishes, maximum likelihood explodes.
     assert minimax[1] == pytest.approx(-1.0, abs=1e-12)
     assert abs(non_saturating[1]) < 1e-12
     assert ml[1] < -1e12
 
 
 def test_minimax_saturates_in_the_logit_not_in_d():
-    # dJ/dD = −1/(1 − D) → −1 at D → 0; the vanishing comes from dD/da = D(1 − D).
+    # dJ/dD = −1/(1 − D) → −1 at D → 0; the vanishing comes from
+    # dD/da = D(1 − D).
     d = torch.tensor([1e-8], dtype=torch.float64, requires_grad=True)
-    (slope_in_d,) = torch.autograd.grad(
-        generator_cost("minimax")(torch.log(d) - torch.log1p(-d)), d
-    )
+    logit = torch.log(d) - torch.log1p(-d)  # σ⁻¹(D)
+    (slope_in_d,) = torch.autograd.grad(generator_cost("minimax")(logit), d)
     assert slope_in_d.item() == pytest.approx(-1.0, rel=1e-6)
-    assert (
-        abs(logit_gradient("minimax", torch.logit(d.detach())).item()) < 1e-7
-    )
+    slope_in_logit = logit_gradient("minimax", torch.logit(d.detach()))
+    assert abs(slope_in_logit.item()) < 1e-7
 
 
 @pytest.mark.parametrize("name", ["minimax", "non_saturating"])
@@ -110,11 +112,9 @@ def test_bounded_costs_finite_over_all_float32_logits(name):
     logits = torch.linspace(-100, 100, 2001, dtype=torch.float32)
     assert torch.isfinite(per_sample_costs(name, logits)).all()
     gradient = logit_gradient(name, logits)
-    assert (
-        torch.isfinite(gradient).all()
-        and (gradient <= 0).all()
-        and (gradient >= -1).all()
-    )
+    assert torch.isfinite(gradient).all()
+    assert (gradient <= 0).all()
+    assert (gradient >= -1).all()
 
 
 def test_maximum_likelihood_cost_is_finite_exactly_where_exp_is():
@@ -123,31 +123,23 @@ def test_maximum_likelihood_cost_is_finite_exactly_where_exp_is():
     gradients = torch.stack(
         [logit_gradient("maximum_likelihood", a.reshape(1))[0] for a in finite]
     )
-    assert torch.isfinite(costs).all() and torch.isfinite(gradients).all()
+    assert torch.isfinite(costs).all()
+    assert torch.isfinite(gradients).all()
     expected = -finite.double().exp()
-    tiny = (
-        torch.finfo(torch.float32).tiny
-    )  # below e^-87 float32 holds only subnormals: compare absolutely there
+    # Below e^-87 float32 holds only subnormals: compare absolutely there.
+    tiny = torch.finfo(torch.float32).tiny
     torch.testing.assert_close(costs.double(), expected, rtol=1e-5, atol=tiny)
     torch.testing.assert_close(
         gradients.double(), expected, rtol=1e-5, atol=tiny
     )
     assert 88.0 < FLOAT32_LOG_MAX < 89.0
-    assert torch.isinf(
-        generator_cost("maximum_likelihood")(torch.tensor([89.0]))
-    )
-    # A batch overflows earlier: the mean sums m terms first, so 64 equal logits overflow above log(max/64).
+    ml_cost = generator_cost("maximum_likelihood")
+    assert torch.isinf(ml_cost(torch.tensor([89.0])))
+    # A batch overflows earlier: the mean sums m terms first, so 64 equal
+    # logits overflow above log(max/64).
     batch_limit = FLOAT32_LOG_MAX - math.log(64)
-    assert torch.isfinite(
-        generator_cost("maximum_likelihood")(
-            torch.full((64,), batch_limit - 0.1)
-        )
-    )
-    assert torch.isinf(
-        generator_cost("maximum_likelihood")(
-            torch.full((64,), batch_limit + 0.1)
-        )
-    )
+    assert torch.isfinite(ml_cost(torch.full((64,), batch_limit - 0.1)))
+    assert torch.isinf(ml_cost(torch.full((64,), batch_limit + 0.1)))
 
 
 def test_top_share_of_simple_populations():
@@ -168,15 +160,16 @@ def test_minibatch_relative_std_matches_resampled_minibatches():
     means = minibatch_means(
         population[None], batch_size=32, n_batches=20_000, rng=1
     )[0]
-    assert np.std(means) / population.mean() == pytest.approx(
-        predicted, rel=0.03
-    )  # ~0.5% sampling error expected
+    measured = np.std(means) / population.mean()
+    # ~0.5% sampling error expected.
+    assert measured == pytest.approx(predicted, rel=0.03)
     with pytest.raises(ValueError, match="batch_size"):
         minibatch_relative_std(1.0, 2.0, 0)
 
 
 def moments_at_shift(name, shift):
-    """E g, E g² of the per-sample logit gradient over x ∼ N(δ, 1), with D = D* for p_data = N(0, 1)."""
+    """E g, E g² of the per-sample logit gradient over x ∼ N(δ, 1), with
+    D = D* for p_data = N(0, 1)."""
     logit = optimal_logit(Gaussian(0.0, 1.0), Gaussian(shift, 1.0))
     g = logit_gradient(name, logit(shift + Z))
     return float(WEIGHTS @ g), float(WEIGHTS @ g**2)
@@ -194,18 +187,16 @@ def test_ml_weight_variance_is_the_chi_square_closed_form(shift):
 
 @pytest.mark.parametrize("shift", [0.5, 1.0, 2.0, 3.0])
 def test_gradient_noise_ordering(shift):
-    # The claim of the chapter: on the same samples, noise-to-signal ML > minimax > non-saturating.
+    # The claim of the chapter: on the same samples, noise-to-signal
+    # ML > minimax > non-saturating.
     noise = {
         name: minibatch_relative_std(
             *moments_at_shift(name, shift), batch_size=64
         )
         for name in COSTS
     }
-    assert (
-        noise["maximum_likelihood"]
-        > noise["minimax"]
-        > noise["non_saturating"]
-    )
+    assert noise["maximum_likelihood"] > noise["minimax"]
+    assert noise["minimax"] > noise["non_saturating"]
 
 
 def test_top_share_ordering_on_one_batch():
@@ -215,18 +206,14 @@ def test_top_share_ordering_on_one_batch():
     shares = {
         name: top_share(logit_gradient(name, logit(x)), 0.01) for name in COSTS
     }
-    assert (
-        shares["maximum_likelihood"]
-        > 0.5
-        > shares["minimax"]
-        > shares["non_saturating"]
-    )
-    assert (
-        shares["non_saturating"] < 0.02
-    )  # almost uniform: 1% of samples, about 1% of the gradient
+    assert shares["maximum_likelihood"] > 0.5 > shares["minimax"]
+    assert shares["minimax"] > shares["non_saturating"]
+    # Almost uniform: 1% of samples, about 1% of the gradient.
+    assert shares["non_saturating"] < 0.02
+    # A heavy tail: a loose tolerance.
     assert shares["maximum_likelihood"] == pytest.approx(
         ml_top_share(shift, 0.01), abs=0.05
-    )  # heavy tail: loose
+    )
 
 
 @pytest.mark.parametrize("shift", [0.5, 1.0, 2.0])
@@ -238,10 +225,8 @@ def test_ml_top_share_closed_form_matches_a_large_batch(shift):
 
 
 def test_torch_optimal_logit_matches_the_game_module():
-    p_data, p_g = (
-        GaussianMixture.two_modes(3.0, weight=0.3),
-        Gaussian(0.5, 2.0),
-    )
+    p_data = GaussianMixture.two_modes(3.0, weight=0.3)
+    p_g = Gaussian(0.5, 2.0)
     x = np.linspace(-8, 8, 101)
     np.testing.assert_allclose(
         optimal_logit(p_data, p_g)(torch.from_numpy(x)).numpy(),
@@ -288,18 +273,16 @@ def test_ml_gradient_at_optimal_d_is_the_kl_gradient(p_data, mean, std):
     logit = optimal_logit(p_data, Gaussian(mean, std))
     expected = kl_gradient_wrt_gaussian(p_data, mean, std)
     # The expectation over z by quadrature: equal to rounding.
-    exact = (
-        WEIGHTS
-        @ per_sample_generator_gradients(
-            "maximum_likelihood", logit, mean, std, Z
-        )
-    ).numpy()
+    at_nodes = per_sample_generator_gradients(
+        "maximum_likelihood", logit, mean, std, Z
+    )
+    exact = (WEIGHTS @ at_nodes).numpy()
     np.testing.assert_allclose(exact, expected, rtol=1e-8, atol=1e-10)
     # The cost itself is constant at D*: −E_{p_g}[p_data/p_g] = −1.
-    assert float(WEIGHTS @ -logit(mean + std * Z).exp()) == pytest.approx(
-        -1.0, rel=1e-10
-    )
-    # The reparameterised Monte-Carlo estimate: within 4 standard errors (seeded).
+    cost = float(WEIGHTS @ -logit(mean + std * Z).exp())
+    assert cost == pytest.approx(-1.0, rel=1e-10)
+    # The reparameterised Monte-Carlo estimate: within 4 standard errors
+    # (seeded).
     z = torch.randn(
         200_000,
         generator=torch.Generator().manual_seed(0),
@@ -315,10 +298,8 @@ def test_ml_gradient_at_optimal_d_is_the_kl_gradient(p_data, mean, std):
 def test_minimax_gradient_at_optimal_d_is_twice_the_jsd_gradient():
     p_data, mean, std = IDENTITY_CASES[1]
     logit = optimal_logit(p_data, Gaussian(mean, std))
-    exact = (
-        WEIGHTS
-        @ per_sample_generator_gradients("minimax", logit, mean, std, Z)
-    ).numpy()
+    at_nodes = per_sample_generator_gradients("minimax", logit, mean, std, Z)
+    exact = (WEIGHTS @ at_nodes).numpy()
     fd = finite_difference_gradient(
         lambda m, s: 2 * jsd_quad(p_data, Gaussian(m, s)), mean, std
     )
@@ -326,13 +307,14 @@ def test_minimax_gradient_at_optimal_d_is_twice_the_jsd_gradient():
 
 
 def test_non_saturating_gradient_at_optimal_d_is_reverse_kl_minus_twice_jsd():
-    # Exercise 3's answer: against D*, −E log D* has the gradient of KL(p_g ‖ p_data) − 2 JSD(p_data ‖ p_g).
+    # Exercise 3's answer: against D*, −E log D* has the gradient of
+    # KL(p_g ‖ p_data) − 2 JSD(p_data ‖ p_g).
     p_data, mean, std = IDENTITY_CASES[1]
     logit = optimal_logit(p_data, Gaussian(mean, std))
-    exact = (
-        WEIGHTS
-        @ per_sample_generator_gradients("non_saturating", logit, mean, std, Z)
-    ).numpy()
+    at_nodes = per_sample_generator_gradients(
+        "non_saturating", logit, mean, std, Z
+    )
+    exact = (WEIGHTS @ at_nodes).numpy()
     fd = finite_difference_gradient(
         lambda m, s: (
             kl_quad(Gaussian(m, s), p_data)
@@ -357,9 +339,8 @@ def test_expected_share_curve_matches_the_closed_form_and_a_batch():
         assert measured == pytest.approx(
             reading[name].top_1_percent_share, abs=0.01
         )
-    mass, share = expected_share_curve(
-        torch.ones(5), torch.full((5,), 0.2)
-    )  # equal weights: share = mass
+    # Equal weights: share = mass.
+    mass, share = expected_share_curve(torch.ones(5), torch.full((5,), 0.2))
     np.testing.assert_allclose(share, mass)
     for name in COSTS:
         assert reading[name].noise_to_signal == pytest.approx(

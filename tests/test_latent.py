@@ -1,4 +1,5 @@
-"""gan_lib.evaluation.latent: paths, attribute measures on constructed digits, arithmetic trials, the linear probe."""
+"""gan_lib.evaluation.latent: paths, attribute measures on constructed
+digits, arithmetic trials, the linear probe."""
 
 import math
 
@@ -25,7 +26,8 @@ from gan_lib.evaluation.latent import (
 def bar(
     width: int, length: int = 16, size: int = 28, shear: float = 0.0
 ) -> torch.Tensor:
-    """A vertical bar of ``width`` × ``length`` pixels, centred, its rows shifted by shear·height (top right): (1, 1, size, size) in [−1, 1]."""
+    """A vertical bar of ``width`` × ``length`` pixels, centred, its rows
+    shifted by shear·height (top right): (1, 1, size, size) in [−1, 1]."""
     image = torch.full((size, size), -1.0)
     top = (size - length) // 2
     centre_row = top + (length - 1) / 2
@@ -35,14 +37,13 @@ def bar(
     return image[None, None]
 
 
-# ---------------------------------------------------------------------- interpolation
+# ------------------------------------------------------------ interpolation
 def test_paths_have_the_endpoints_and_linear_midpoint():
     z0, z1 = torch.randn(2, 100, generator=torch.Generator().manual_seed(0))
     for path in (lerp(z0, z1, 9), slerp(z0, z1, 9)):
         assert path.shape == (9, 100)
-        assert torch.allclose(path[0], z0, atol=1e-5) and torch.allclose(
-            path[-1], z1, atol=1e-5
-        )
+        assert torch.allclose(path[0], z0, atol=1e-5)
+        assert torch.allclose(path[-1], z1, atol=1e-5)
     assert torch.allclose(lerp(z0, z1, 3)[1], (z0 + z1) / 2)
 
 
@@ -52,14 +53,15 @@ def test_slerp_keeps_the_norm_of_equal_norm_endpoints_and_lerp_does_not():
     z1 = z1 * z0.norm() / z1.norm()
     norms = slerp(z0, z1, 21).norm(dim=1)
     assert torch.allclose(norms, z0.norm().expand(21), rtol=1e-5)
-    # Linear midpoint of near-orthogonal equal-norm vectors: norm ‖z₀‖·√((1 + cos Ω)/2) ≈ ‖z₀‖/√2.
+    # Linear midpoint of near-orthogonal equal-norm vectors: norm
+    # ‖z₀‖·√((1 + cos Ω)/2) ≈ ‖z₀‖/√2.
     cos = (z0 @ z1 / z0.norm() ** 2).item()
-    assert lerp(z0, z1, 3)[1].norm().item() == pytest.approx(
-        z0.norm().item() * math.sqrt((1 + cos) / 2), rel=1e-5
-    )
+    expected = z0.norm().item() * math.sqrt((1 + cos) / 2)
+    midpoint = lerp(z0, z1, 3)[1]
+    assert midpoint.norm().item() == pytest.approx(expected, rel=1e-5)
 
 
-def test_slerp_of_parallel_endpoints_falls_back_to_lerp_and_bad_input_is_refused():
+def test_slerp_of_parallel_endpoints_is_lerp_and_bad_input_is_refused():
     z0 = torch.ones(5)
     assert torch.allclose(slerp(z0, 2 * z0, 5), lerp(z0, 2 * z0, 5))
     with pytest.raises(ValueError, match="at least its two endpoints"):
@@ -80,28 +82,23 @@ def test_roughness_is_one_for_an_even_fade_and_large_for_a_cut():
 
 def test_nearest_distances_match_brute_force():
     g = torch.Generator().manual_seed(2)
-    images, reference = (
-        torch.randn(7, 1, 5, 5, generator=g),
-        torch.randn(50, 1, 5, 5, generator=g),
-    )
+    images = torch.randn(7, 1, 5, 5, generator=g)
+    reference = torch.randn(50, 1, 5, 5, generator=g)
     brute = torch.stack(
         [(reference - x).flatten(1).norm(dim=1).min() for x in images]
     )
-    assert torch.allclose(
-        nearest_distances(images, reference, batch_size=13), brute, atol=1e-5
-    )
-    assert (
-        nearest_distances(reference[:3], reference).abs().max() < 1e-2
-    )  # cdist by matrix products: ~1e-3 rounding
+    nearest = nearest_distances(images, reference, batch_size=13)
+    assert torch.allclose(nearest, brute, atol=1e-5)
+    # cdist by matrix products: ~1e-3 rounding.
+    assert nearest_distances(reference[:3], reference).abs().max() < 1e-2
 
 
-# ---------------------------------------------------------------------- attributes
+# --------------------------------------------------------------- attributes
 @pytest.mark.parametrize("width", [1, 2, 3, 4, 5])
 def test_thickness_of_a_bar_is_its_closed_form(width):
     # An L × w bar: area Lw, boundary 2L + 2w, so 2A/P = Lw/(L + w).
-    assert stroke_thickness(bar(width)).item() == pytest.approx(
-        16 * width / (16 + width), rel=1e-6
-    )
+    thickness = stroke_thickness(bar(width)).item()
+    assert thickness == pytest.approx(16 * width / (16 + width), rel=1e-6)
 
 
 def test_a_thicker_stroke_measures_thicker():
@@ -109,13 +106,12 @@ def test_a_thicker_stroke_measures_thicker():
     assert (values.diff() > 0).all()
 
 
-def test_an_upright_bar_has_zero_slant_and_a_sheared_bar_measures_its_shear():
+def test_an_upright_bar_has_no_slant_and_a_sheared_bar_measures_its_shear():
     assert slant(bar(3)).item() == pytest.approx(0.0, abs=1e-6)
     for shear in (-0.5, -0.25, 0.25, 0.5):
         # Rounding each row's shift to whole pixels costs a few percent.
-        assert slant(bar(3, length=20, shear=shear)).item() == pytest.approx(
-            shear, abs=0.03
-        )
+        measured = slant(bar(3, length=20, shear=shear)).item()
+        assert measured == pytest.approx(shear, abs=0.03)
 
 
 def test_attribute_measures_refuse_colour_images():
@@ -123,7 +119,7 @@ def test_attribute_measures_refuse_colour_images():
         slant(torch.zeros(2, 3, 28, 28))
 
 
-# ---------------------------------------------------------------------- arithmetic
+# --------------------------------------------------------------- arithmetic
 def test_latent_arithmetic_averages_each_concept():
     a, b, c = (
         torch.ones(3, 4),
@@ -134,8 +130,9 @@ def test_latent_arithmetic_averages_each_concept():
 
 
 def test_arithmetic_trials_succeed_when_one_latent_axis_is_the_attribute():
-    # A toy generator: z[0] sets the bar's width, the sign of z[1] its class (written into one pixel).
-    # "wide d₁ − thin d₁ + thin d₂" then raises z[0] and keeps z̄_c's class coordinate.
+    # A toy generator: z[0] sets the bar's width, the sign of z[1] its class
+    # (written into one pixel). "wide d₁ − thin d₁ + thin d₂" then raises z[0]
+    # and keeps z̄_c's class coordinate.
     g = torch.Generator().manual_seed(3)
     z = torch.randn(400, 2, generator=g)
     z[:, 0] = z[:, 0] * 1.5
@@ -145,31 +142,32 @@ def test_arithmetic_trials_succeed_when_one_latent_axis_is_the_attribute():
             width = (3 + latent[:, 0]).round().clamp(1, 7)
             digit = (latent[:, 1] > 0).long()  # class 0 or 1 from z[1]
             images = torch.stack([bar(int(w))[0] for w in width])
-            images[:, :, 0, 0] = (
-                digit[:, None].float() * 2 - 1
-            )  # the class is written into one pixel
+            # The class is written into one pixel.
+            images[:, :, 0, 0] = digit[:, None].float() * 2 - 1
             return images
 
     class PixelClassifier(torch.nn.Module):
         def forward(self, images):
-            return torch.nn.functional.one_hot(
-                (images[:, 0, 0, 0] > 0).long(), 10
-            ).float()
+            digit = (images[:, 0, 0, 0] > 0).long()
+            return torch.nn.functional.one_hot(digit, 10).float()
 
     trials = arithmetic_trials(
         Generator(), PixelClassifier(), z, "thickness", trials=40, seed=0
     )
-    # The result's class coordinate z[1] is z̄_c's plus a difference of two d₁ means, which rarely flips its sign.
+    # The result's class coordinate z[1] is z̄_c's plus a difference of two d₁
+    # means, which rarely flips its sign.
     assert trials.class_kept.mean() >= 0.8
-    # Thick minus thin adds width; the paired control (two random groups of d₁) adds none on average.
-    assert trials.attribute_moved.mean() >= 0.9 and trials.success_rate >= 0.7
+    # Thick minus thin adds width; the paired control (two random groups of
+    # d₁) adds none on average.
+    assert trials.attribute_moved.mean() >= 0.9
+    assert trials.success_rate >= 0.7
     assert (trials.result_value - trials.control_value).mean() > 1.0
     assert trials.triples.shape == (40, 3, 3)
     with pytest.raises(ValueError, match="Unknown attribute"):
         arithmetic_trials(Generator(), PixelClassifier(), z, "boldness")
 
 
-# ---------------------------------------------------------------------- probe
+# -------------------------------------------------------------------- probe
 def test_balanced_subset_has_per_class_examples_and_is_seeded():
     labels = torch.arange(10).repeat(20)
     index = balanced_subset(labels, 3, seed=5)
@@ -182,6 +180,7 @@ def test_balanced_subset_has_per_class_examples_and_is_seeded():
 def test_linear_probe_separates_separable_classes():
     g = torch.Generator().manual_seed(4)
     labels = torch.arange(3).repeat(30)
+    # Each class sits at its own one-hot corner, with a little noise.
     features = (
         torch.randn(90, 5, generator=g) * 0.1
         + torch.nn.functional.one_hot(labels, 5).float()
@@ -195,10 +194,8 @@ def test_discriminator_features_have_the_pooled_shape():
 
     torch.manual_seed(0)
     d = DCGANDiscriminator(width=8)
-    assert discriminator_features(d, torch.zeros(3, 1, 28, 28)).shape == (
-        3,
-        16 * 4 * 4,
-    )
+    features = discriminator_features(d, torch.zeros(3, 1, 28, 28))
+    assert features.shape == (3, 16 * 4 * 4)
 
 
 def test_probe_runs_on_a_tiny_mnist_subset(data_root):
@@ -207,20 +204,17 @@ def test_probe_runs_on_a_tiny_mnist_subset(data_root):
 
     torch.set_num_threads(1)
     _, d, _ = load_pretrained_dcgan()
-    train, test = (
-        load_images("mnist", train=True, limit=2000, root=data_root),
-        load_images("mnist", train=False, limit=500, root=data_root),
-    )
+    train_set = load_images("mnist", train=True, limit=2000, root=data_root)
+    test_set = load_images("mnist", train=False, limit=500, root=data_root)
     table = probe_table(
         d,
-        train.images,
-        train.labels,
-        test.images,
-        test.labels,
+        train_set.images,
+        train_set.labels,
+        test_set.images,
+        test_set.labels,
         label_counts=(100,),
     )
     for name in ("D features", "pixels"):
         (accuracy,) = table[name][100]
-        assert (
-            0.3 < accuracy <= 1.0
-        )  # far above chance (0.1) with 10 labels per class
+        # Far above chance (0.1) with 10 labels per class.
+        assert 0.3 < accuracy <= 1.0

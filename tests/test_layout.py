@@ -1,9 +1,9 @@
-"""gan_lib's layout: imports point only down the roles, and each role maps its
+"""gan_lib's layout: imports point only down the roles; each role maps its
 modules.
 
 The order, lowest first: ``runtime``; then ``theory``, ``nn``, ``data`` and
-``book``, which import nothing of gan_lib but ``runtime``; ``training`` (may use
-``nn`` and ``theory``); ``evaluation`` (may use everything below it); and
+``book``, which import nothing of gan_lib but ``runtime``; ``training`` (may
+use ``nn`` and ``theory``); ``evaluation`` (may use everything below it); and
 ``experiments`` (may use everything). A module may always import from its own
 subpackage.
 """
@@ -83,7 +83,9 @@ def third_party_imports(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             tops |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif (
+            isinstance(node, ast.ImportFrom) and node.module and not node.level
+        ):
             tops.add(node.module.split(".")[0])
     return tops
 

@@ -1,4 +1,5 @@
-"""The chapter's two MNIST GANs, the probe that measures them, and the shipped DCGAN generator."""
+"""The chapter's two MNIST GANs, the probe that measures them, and the
+shipped DCGAN generator."""
 
 import pytest
 import torch
@@ -15,7 +16,8 @@ def test_players_make_and_judge_28x28_images(kind):
     torch.manual_seed(0)
     generator, discriminator = mnist_players(kind)
     x = generator(torch.randn(4, generator.latent_dim))
-    assert x.shape == (4, 1, 28, 28) and x.abs().max() <= 1
+    assert x.shape == (4, 1, 28, 28)
+    assert x.abs().max() <= 1
     assert discriminator(x).shape == (4,)
 
 
@@ -27,9 +29,8 @@ def test_unknown_kind():
 def test_image_grid_tiles_with_padding():
     grid = image_grid(-torch.ones(16, 1, 28, 28), nrow=8)
     assert grid.shape == (2 * 30 + 2, 8 * 30 + 2)
-    assert (
-        grid.min() == 0.0 and grid.max() == 1.0
-    )  # black digits, white padding
+    # Black digits, white padding.
+    assert grid.min() == 0.0 and grid.max() == 1.0
 
 
 class FakeJudge:
@@ -46,8 +47,6 @@ def test_probe_reports_the_three_measures_on_fixed_noise():
     generator, discriminator = mnist_players("dcgan")
     probe = quality_probe(FakeJudge(), n=7)
     values = probe(generator, discriminator)
-    assert (
-        float(values["frechet_distance"]) == 1.5
-        and float(values["mean_confidence"]) == 0.25
-    )
+    assert float(values["frechet_distance"]) == 1.5
+    assert float(values["mean_confidence"]) == 0.25
     assert values["class_counts"].tolist() == list(range(10))

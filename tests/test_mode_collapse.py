@@ -1,8 +1,10 @@
-"""Chapter 8's claims at a small, seeded scale: the vanilla GAN collapses on the ring, packing does not.
+"""Chapter 8's claims at a small, seeded scale: the vanilla GAN collapses on
+the ring, packing does not.
 
-Measured with seed 0 on CPU after 600 iterations: the vanilla GAN has 98% of its samples at one mode
-and a reverse KL of 1.99 nats (log 8 = 2.08 is total collapse); PacGAN2 has 0.03 nats. The
-assertions leave wide margins around those values.
+Measured with seed 0 on CPU after 600 iterations: the vanilla GAN has 98% of
+its samples at one mode and a reverse KL of 1.99 nats (log 8 = 2.08 is total
+collapse); PacGAN2 has 0.03 nats. The assertions leave wide margins around
+those values.
 """
 
 import math
@@ -55,20 +57,14 @@ def test_methods_differ_in_one_knob_each():
         (3, 1),
         (1, 2),
     ]
-    vanilla = build_trainer(
-        RING, METHODS[0], seed=0, device="cpu", packs_per_batch=16
+    vanilla, more_d, packed = (
+        build_trainer(RING, method, seed=0, device="cpu", packs_per_batch=16)
+        for method in METHODS
     )
-    packed = build_trainer(
-        RING, METHODS[2], seed=0, device="cpu", packs_per_batch=16
-    )
-    more_d = build_trainer(
-        RING, METHODS[1], seed=0, device="cpu", packs_per_batch=16
-    )
-    assert (vanilla.batch_size, packed.batch_size, more_d.d_steps) == (
-        16,
-        32,
-        3,
-    )
+    # Sixteen packs of two samples each make a batch of 32.
+    assert vanilla.batch_size == 16
+    assert packed.batch_size == 32
+    assert more_d.d_steps == 3
     assert packed.discriminator(torch.zeros(32, 2)).shape == (16,)
 
 

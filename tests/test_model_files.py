@@ -18,14 +18,12 @@ def test_round_trip_restores_weights_and_metadata(tmp_path):
         MNISTClassifier(width=4, feature_dim=8),
     )
     save_model(model, tmp_path / "c.pt", model.config, {"accuracy": 0.5})
-    assert load_into(copy, tmp_path / "c.pt", config=copy.config) == {
-        "accuracy": 0.5
-    }
+    metadata = load_into(copy, tmp_path / "c.pt", config=copy.config)
+    assert metadata == {"accuracy": 0.5}
+    saved, loaded = model.state_dict(), copy.state_dict()
     assert all(
         torch.equal(a, b)
-        for a, b in zip(
-            model.state_dict().values(), copy.state_dict().values()
-        )
+        for a, b in zip(saved.values(), loaded.values(), strict=True)
     )
 
 

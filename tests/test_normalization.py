@@ -1,4 +1,5 @@
-"""Reference and virtual batch norm: independence from the batch, frozen reference statistics, the closed forms."""
+"""Reference and virtual batch norm: independence from the batch, frozen
+reference statistics, the closed forms."""
 
 import pytest
 import torch
@@ -81,12 +82,10 @@ def test_reference_batch_norm_on_its_reference_batch_equals_batch_norm():
 
 
 def test_virtual_batch_norm_is_batch_norm_over_reference_plus_example():
-    """Closed form: VBN(x_i) = BN over the N + 1 examples {reference batch, x_i}, read at x_i."""
-    layer, reference, h = (
-        random_affine(VirtualBatchNorm2d(3)),
-        feature_maps(0),
-        feature_maps(1, n=4),
-    )
+    """Closed form: VBN(x_i) = BN over the N + 1 examples
+    {reference batch, x_i}, read at x_i."""
+    layer = random_affine(VirtualBatchNorm2d(3))
+    reference, h = feature_maps(0), feature_maps(1, n=4)
     set_reference_batch(layer, reference)
     out = layer(h)
     for i in range(len(h)):
@@ -120,7 +119,8 @@ def test_example_output_does_not_depend_on_the_rest_of_the_batch(norm):
 
 
 def test_batch_norm_generator_does_depend_on_the_rest_of_the_batch():
-    """The control for the test above: with ordinary batch norm, example 0 changes with its batch mates."""
+    """The control for the test above: with ordinary batch norm, example 0
+    changes with its batch mates."""
     torch.manual_seed(0)
     generator = DCGANGenerator(image_size=28, latent_dim=8, width=4)
     z = torch.randn(8, 8, generator=torch.Generator().manual_seed(2))
@@ -154,15 +154,16 @@ def test_reference_statistics_do_not_change_during_training(norm):
         * 2
         - 1
     )
-    Trainer(
+    trainer = Trainer(
         generator, discriminator, data, batch_size=8, log_every=1, seed=0
-    ).train(3, progress=False)
+    )
+    trainer.train(3, progress=False)
     assert len(frozen) == 3 * len(reference_norm_layers(generator))
     for name, buffer in generator.named_buffers():
         assert torch.equal(buffer, frozen[name]), name
     assert any(
         not torch.equal(p, q)
-        for p, q in zip(generator.parameters(), weights_before)
+        for p, q in zip(generator.parameters(), weights_before, strict=True)
     ), "the weights should have moved"
 
 
@@ -187,10 +188,10 @@ def test_shapes_and_replacement_in_a_dcgan_generator(norm, size):
     layers = reference_norm_layers(generator)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in generator.modules())
     assert [type(m) for m in layers] == [norm] * len(batch_norms)
-    assert all(
-        torch.equal(new.weight, old.weight) and torch.equal(new.bias, old.bias)
-        for new, old in zip(layers, batch_norms)
-    )
+    # The replacements keep the learned scale γ and shift β.
+    for new, old in zip(layers, batch_norms, strict=True):
+        assert torch.equal(new.weight, old.weight)
+        assert torch.equal(new.bias, old.bias)
     set_reference_batch(generator, torch.randn(4, 8))
     assert generator(torch.randn(5, 8)).shape == (5, 1, size, size)
     assert generator(torch.randn(1, 8)).shape == (
@@ -231,7 +232,8 @@ def test_clear_errors(norm):
 
 @pytest.mark.parametrize("norm", NORMS)
 def test_reference_statistics_travel_with_the_state_dict(norm):
-    """A saved generator carries its reference statistics: the loaded copy needs no new reference pass."""
+    """A saved generator carries its reference statistics: the loaded copy
+    needs no new reference pass."""
     generator = vbn_generator(norm, seed=0)
     set_reference_batch(
         generator,

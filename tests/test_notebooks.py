@@ -1,8 +1,9 @@
-"""Notebook hygiene: the stored labs are what the book shows, so they must be clean.
+"""Notebook hygiene: the stored labs are what the book shows, so they must be
+clean.
 
-Each is executed top to bottom from a fresh kernel (`make notebooks`) at the `cpu`
-profile, error-free, with outputs, small, in the table of contents beside its
-chapter, and starts with the set-up cell rendered from `_config.yml`.
+Each is executed top to bottom from a fresh kernel (`make notebooks`) at the
+`cpu` profile, error-free, with outputs, small, in the table of contents beside
+its chapter, and starts with the set-up cell rendered from `_config.yml`.
 """
 
 from pathlib import Path
@@ -57,13 +58,12 @@ def test_no_errors_and_outputs_present(path):
     assert not [o for o in outputs if o.output_type == "error"], (
         f"{path.name} is stored with an error"
     )
-    assert (
-        sum(
-            o.output_type in ("display_data", "execute_result")
-            for o in outputs
-        )
-        >= 1
-    )
+    shown = [
+        o
+        for o in outputs
+        if o.output_type in ("display_data", "execute_result")
+    ]
+    assert len(shown) >= 1
     figures = [o for o in outputs if "image/png" in o.get("data", {})]
     assert figures, f"{path.name} has no figure output"
 
@@ -89,8 +89,8 @@ def test_size_budget(path):
 def test_first_code_cell_is_the_setup_cell(path):
     notebook = nbformat.read(path, as_version=4)
     assert first_code_cell(notebook).source == render(), (
-        f"{path.name}: the set-up cell differs from the one rendered from _config.yml; "
-        "run `python scripts/setup_cell.py notebooks/*.ipynb`"
+        f"{path.name}: the set-up cell differs from the one rendered from "
+        "_config.yml; run `python scripts/setup_cell.py notebooks/*.ipynb`"
     )
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), (
@@ -128,13 +128,11 @@ def test_plain_tqdm_does_not_flood_the_stored_notebooks():
 
 
 def test_mathjax_is_served_with_the_book():
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"][
-        "config"
-    ]
+    book_config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config = book_config["sphinx"]["config"]
     (extra,) = config["html_extra_path"]
-    script = config["mathjax_path"].removeprefix(
-        "../"
-    )  # Sphinx puts it under _static/
+    # Sphinx puts it under _static/.
+    script = config["mathjax_path"].removeprefix("../")
     assert (ROOT / extra / script).is_file(), (
         "the local MathJax file named in _config.yml is missing"
     )

@@ -1,4 +1,5 @@
-"""Packing: shapes, the pack layout, m = 1 is the plain discriminator, and clear errors."""
+"""Packing: shapes, the pack layout, m = 1 is the plain discriminator, and
+clear errors."""
 
 import pytest
 import torch
@@ -9,9 +10,7 @@ from gan_lib.training.losses import discriminator_loss, non_saturating_cost
 
 
 def test_shapes():
-    discriminator = PackedDiscriminator.mlp(
-        data_dim=2, pack_size=3, hidden=8
-    )
+    discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=3, hidden=8)
     logits = discriminator(torch.randn(packed_batch_size(5, 3), 2))
     assert logits.shape == (5,)
     assert discriminator.inner.data_dim == 6
@@ -36,25 +35,22 @@ def test_pack_of_one_is_the_plain_discriminator():
 
 def test_packed_logit_depends_on_every_member_of_the_pack():
     torch.manual_seed(1)
-    discriminator = PackedDiscriminator.mlp(
-        data_dim=2, pack_size=2, hidden=16
-    )
+    discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=2, hidden=16)
     x = torch.randn(4, 2, requires_grad=True)
     discriminator(x)[0].backward()
-    assert x.grad[:2].abs().sum() > 0 and x.grad[2:].abs().sum() == 0
+    # Row 0 of the logits is the first pack: rows 0 and 1 of x, not 2 and 3.
+    assert x.grad[:2].abs().sum() > 0
+    assert x.grad[2:].abs().sum() == 0
 
 
 def test_losses_work_on_packed_logits():
-    discriminator = PackedDiscriminator.mlp(
-        data_dim=2, pack_size=2, hidden=8
-    )
+    discriminator = PackedDiscriminator.mlp(data_dim=2, pack_size=2, hidden=8)
     real, fake = (
         discriminator(torch.randn(8, 2)),
         discriminator(torch.randn(8, 2)),
     )
-    assert torch.isfinite(discriminator_loss(real, fake)) and torch.isfinite(
-        non_saturating_cost(fake)
-    )
+    assert torch.isfinite(discriminator_loss(real, fake))
+    assert torch.isfinite(non_saturating_cost(fake))
 
 
 def test_bad_input_is_a_clear_error():

@@ -1,4 +1,5 @@
-"""The shipped DCGAN: small, with its log, loads on CPU, refuses the wrong model with a clear error."""
+"""The shipped DCGAN: small, with its log, loads on CPU, refuses the wrong
+model with a clear error."""
 
 import pytest
 import torch
@@ -28,20 +29,14 @@ def test_shipped_generator_loads_on_cpu_and_draws_images_in_range():
     generator, discriminator, metadata = load_pretrained_dcgan(device="cpu")
     assert not generator.training and not discriminator.training
     z, images = generate(generator, 5, seed=0)
-    assert z.shape == (5, generator.latent_dim) and images.shape == (
-        5,
-        1,
-        28,
-        28,
-    )
-    assert (
-        images.dtype == torch.float32
-        and images.min() >= -1
-        and images.max() <= 1
-    )
+    assert z.shape == (5, generator.latent_dim)
+    assert images.shape == (5, 1, 28, 28)
+    assert images.dtype == torch.float32
+    assert images.min() >= -1 and images.max() <= 1
     assert discriminator(images).shape == (5,)
+    # The command under the module's name when it ran (see the log test).
     assert metadata["command"].startswith(
-        "python -m gan_lib.pretrained_dcgan --train"  # its name when it ran
+        "python -m gan_lib.pretrained_dcgan --train"
     )
     # Eval mode: a sample does not depend on the rest of its batch.
     with torch.no_grad():
@@ -53,7 +48,8 @@ def test_loading_into_the_wrong_model_is_a_clear_error():
     config = load_pretrained_dcgan()[0]
     with pytest.raises(
         CheckpointMismatchError,
-        match="holds a DCGANGenerator as its generator, not a DCGANDiscriminator",
+        match="holds a DCGANGenerator as its generator, "
+        "not a DCGANDiscriminator",
     ):
         load_weights(
             DCGANDiscriminator(width=config.width),
@@ -94,14 +90,15 @@ def test_save_and_load_round_trip_within_float16_precision(tmp_path):
     path = save_dcgan_pair(
         generator, discriminator, tmp_path / "pair.pt", {"note": "test"}
     )
-    assert [p.name for p in tmp_path.iterdir()] == [
-        "pair.pt"
-    ]  # the atomic write left no temporary file
+    # The atomic write left no temporary file.
+    assert [p.name for p in tmp_path.iterdir()] == ["pair.pt"]
     loaded_g, loaded_d, metadata = load_pretrained_dcgan(path)
     assert metadata == {"note": "test"}
     for original, loaded in ((generator, loaded_g), (discriminator, loaded_d)):
         for (name, a), b in zip(
-            original.state_dict().items(), loaded.state_dict().values()
+            original.state_dict().items(),
+            loaded.state_dict().values(),
+            strict=True,
         ):
             assert torch.allclose(
                 a.float(), b.float(), rtol=1e-3, atol=1e-4

@@ -1,4 +1,5 @@
-"""The tips chapters' baseline and its named changes: players, data and trainer settings."""
+"""The tips chapters' baseline and its named changes: players, data and
+trainer settings."""
 
 import pytest
 import torch
@@ -23,36 +24,26 @@ TINY = Recipe(width=4, batch_size=8)
 
 def test_the_baseline_is_the_dcgan_recipe():
     trainer = make_trainer(TINY, DATA, device="cpu")
-    assert isinstance(trainer.generator, DCGANGenerator) and isinstance(
-        trainer.discriminator, DCGANDiscriminator
-    )
-    assert (
-        trainer.d_steps,
-        trainer.real_label,
-        trainer.fake_label,
-        trainer.generator_cost_name,
-    ) == (1, 1.0, 0.0, "non_saturating")
+    assert isinstance(trainer.generator, DCGANGenerator)
+    assert isinstance(trainer.discriminator, DCGANDiscriminator)
+    assert trainer.d_steps == 1
+    assert (trainer.real_label, trainer.fake_label) == (1.0, 0.0)
+    assert trainer.generator_cost_name == "non_saturating"
     for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
-        assert optimizer.defaults["lr"] == 2e-4 and optimizer.defaults[
-            "betas"
-        ] == (0.5, 0.999)
+        assert optimizer.defaults["lr"] == 2e-4
+        assert optimizer.defaults["betas"] == (0.5, 0.999)
 
 
 def test_each_change_reaches_the_trainer():
-    trainer = make_trainer(
-        TINY.with_(
-            d_steps=5, real_label=0.9, fake_label=0.1, d_width=8, batch_size=4
-        ),
-        DATA,
-        device="cpu",
+    changed = TINY.with_(
+        d_steps=5, real_label=0.9, fake_label=0.1, d_width=8, batch_size=4
     )
-    assert (
-        trainer.d_steps,
-        trainer.real_label,
-        trainer.fake_label,
-        trainer.batch_size,
-    ) == (5, 0.9, 0.1, 4)
-    assert trainer.discriminator.width == 8 and trainer.generator.width == 4
+    trainer = make_trainer(changed, DATA, device="cpu")
+    assert trainer.d_steps == 5
+    assert (trainer.real_label, trainer.fake_label) == (0.9, 0.1)
+    assert trainer.batch_size == 4
+    assert trainer.discriminator.width == 8
+    assert trainer.generator.width == 4
 
 
 def test_same_seed_same_players_other_seed_other_players():
@@ -63,26 +54,23 @@ def test_same_seed_same_players_other_seed_other_players():
     )
     assert all(
         torch.equal(a, b)
-        for a, b in zip(first.parameters(), again.parameters())
+        for a, b in zip(first.parameters(), again.parameters(), strict=True)
     )
     assert not all(
         torch.equal(a, b)
-        for a, b in zip(first.parameters(), other.parameters())
+        for a, b in zip(first.parameters(), other.parameters(), strict=True)
     )
 
 
 def test_conditional_runs_train_on_labelled_pairs_and_return_their_classes():
     trainer = make_trainer(TINY.with_(conditional=True), DATA, device="cpu")
-    assert isinstance(trainer.generator, LabelPackingGenerator) and isinstance(
-        trainer.discriminator, LabelPackingDiscriminator
-    )
+    assert isinstance(trainer.generator, LabelPackingGenerator)
+    assert isinstance(trainer.discriminator, LabelPackingDiscriminator)
     trainer.train(2, progress=False)
     images, labels = generated_images(trainer, 30, seed=3)
-    assert (
-        images.shape == (30, 1, 28, 28)
-        and labels.shape == (30,)
-        and set(labels.tolist()) <= set(range(10))
-    )
+    assert images.shape == (30, 1, 28, 28)
+    assert labels.shape == (30,)
+    assert set(labels.tolist()) <= set(range(10))
     grid = class_grid(trainer, per_class=3)
     assert grid.shape == (30, 1, 28, 28)
 
@@ -90,6 +78,7 @@ def test_conditional_runs_train_on_labelled_pairs_and_return_their_classes():
 def test_unconditional_samples_have_no_labels_and_class_grid_says_why_not():
     trainer = make_trainer(TINY, DATA, device="cpu")
     images, labels = generated_images(trainer, 5)
-    assert images.shape == (5, 1, 28, 28) and labels is None
+    assert images.shape == (5, 1, 28, 28)
+    assert labels is None
     with pytest.raises(TypeError, match="conditional"):
         class_grid(trainer, 2)

@@ -9,9 +9,8 @@ def test_pick_returns_the_value_of_the_named_profile(monkeypatch):
     for name, expected in [("smoke", 1), ("cpu", 2), ("gpu", 3)]:
         monkeypatch.setenv(runtime.PROFILE_ENV, name)
         assert runtime.pick(smoke=1, cpu=2, gpu=3) == expected
-        assert (
-            runtime.current_profile().pick(smoke=1, cpu=2, gpu=3) == expected
-        )
+        profile = runtime.current_profile()
+        assert profile.pick(smoke=1, cpu=2, gpu=3) == expected
 
 
 def test_profile_name_is_case_and_space_insensitive(monkeypatch):
@@ -31,7 +30,8 @@ def test_unknown_profile_is_a_clear_error(monkeypatch):
     monkeypatch.setenv(runtime.PROFILE_ENV, "laptop")
     with pytest.raises(ValueError, match="smoke, cpu, gpu") as err:
         runtime.current_profile()
-    assert "laptop" in str(err.value) and runtime.PROFILE_ENV in str(err.value)
+    assert "laptop" in str(err.value)
+    assert runtime.PROFILE_ENV in str(err.value)
 
 
 def test_pick_needs_every_profile():
@@ -72,7 +72,7 @@ def test_same_seed_gives_identical_tensors_and_arrays():
         )
 
     first, second, other = draw(7), draw(7), draw(8)
-    for a, b in zip(first, second):
+    for a, b in zip(first, second, strict=True):
         assert np.array_equal(np.asarray(a), np.asarray(b))
     assert not torch.equal(first[0], other[0])
 
@@ -86,5 +86,6 @@ def test_setup_reports_device_and_profile(monkeypatch, capsys):
     monkeypatch.setenv(runtime.PROFILE_ENV, "smoke")
     monkeypatch.setenv(runtime.DEVICE_ENV, "cpu")
     device, profile = runtime.setup(seed=3)
-    assert device.type == "cpu" and profile.name == "smoke"
+    assert device.type == "cpu"
+    assert profile.name == "smoke"
     assert "device: cpu" in capsys.readouterr().out

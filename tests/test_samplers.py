@@ -1,4 +1,8 @@
+"""The samplers of the taxonomy chapter: autoregressive (MADE), change of
+variables, Markov chains, and how many network passes each one costs."""
+
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -26,7 +30,7 @@ from gan_lib.theory.samplers import (
     steps_to_mix,
 )
 
-# --- autoregressive sampling: n passes, against one pass for a generator -----------------------
+# --- autoregressive sampling: n passes, against one pass for a generator -----
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 32])
@@ -37,7 +41,8 @@ def test_made_samples_in_n_passes_and_evaluates_the_density_in_one(n):
         x = made.sample(5)
     with count_forward_passes(made) as density:
         made.log_prob(x)
-    assert (sampling.count, density.count) == (n, 1)
+    assert sampling.count == n
+    assert density.count == 1
 
 
 @pytest.mark.parametrize("n", [1, 7, 32])
@@ -47,7 +52,8 @@ def test_a_generator_draws_a_whole_batch_in_one_pass(n):
         x = generator_samples(
             generator, 100, rng=torch.Generator().manual_seed(0)
         )
-    assert passes.count == 1 and x.shape == (100, n)
+    assert passes.count == 1
+    assert x.shape == (100, n)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -56,29 +62,33 @@ def test_conditional_i_depends_on_earlier_dimensions_only(seed):
     n = 6
     made = MADE(n, hidden=24, depth=2)
     x = torch.randn(n)
+    # (2n, n): the n means, then the n log-stds, against the n inputs.
     jacobian = torch.autograd.functional.jacobian(
         lambda v: torch.cat(made(v[None]), dim=1)[0], x
-    )  # (2n, n)
-    for out in (jacobian[:n], jacobian[n:]):  # means, log-stds
+    )
+    for out in (jacobian[:n], jacobian[n:]):
         assert torch.all(out.triu() == 0), (
             "output i must not see x_i or any later x_j"
         )
         assert torch.count_nonzero(out.tril(-1)) > 0.8 * n * (n - 1) / 2, (
             "and it should see most earlier x_j"
         )
-    # The same fact without autograd: change x_i..x_n by a lot, and conditional i does not move at all.
+    # The same fact without autograd: change x_i..x_n by a lot, and
+    # conditional i does not move at all.
     for i in range(n):
         changed = x.clone()
         changed[i:] += 100.0
         before, after = made(x[None]), made(changed[None])
+        # (mean, log-std) before and after.
         assert all(
             torch.equal(b[:, : i + 1], a[:, : i + 1])
-            for b, a in zip(before, after)
+            for b, a in zip(before, after, strict=True)
         )
 
 
 def test_sampling_inverts_the_densitys_whitening():
-    """x = sample(ε) means (x − μ(x)) / σ(x) = ε: the sampler draws from the density log_prob evaluates."""
+    """x = sample(ε) means (x − μ(x)) / σ(x) = ε: the sampler draws from the
+    density log_prob evaluates."""
     torch.manual_seed(3)
     made = MADE(5, hidden=32)
     noise = torch.randn(64, 5, generator=torch.Generator().manual_seed(1))
@@ -94,30 +104,24 @@ def test_made_density_integrates_to_one():
     made = MADE(2, hidden=16).double()
     grid = torch.linspace(-15, 15, 601, dtype=torch.float64)
     x1, x2 = torch.meshgrid(grid, grid, indexing="ij")
+    points = torch.stack([x1.ravel(), x2.ravel()], dim=1)
     with torch.no_grad():
-        density = (
-            made.log_prob(torch.stack([x1.ravel(), x2.ravel()], dim=1))
-            .exp()
-            .reshape(601, 601)
-        )
+        density = made.log_prob(points).exp().reshape(601, 601)
     total = torch.trapezoid(torch.trapezoid(density, grid, dim=1), grid).item()
     assert total == pytest.approx(1.0, abs=1e-4)
 
 
 def test_timing_helper_returns_the_shortest_run_and_rejects_bad_repeats():
-    readings = iter(
-        [0.0, 3.0, 10.0, 11.0, 20.0, 22.0]
-    )  # a fake clock: runs of 3, 1 and 2 seconds
+    # A fake clock: runs of 3, 1 and 2 seconds.
+    readings = iter([0.0, 3.0, 10.0, 11.0, 20.0, 22.0])
     calls = []
-    assert (
-        best_wall_time(
-            lambda: calls.append(1),
-            repeats=3,
-            warmup=1,
-            clock=lambda: next(readings),
-        )
-        == 1.0
+    best = best_wall_time(
+        lambda: calls.append(1),
+        repeats=3,
+        warmup=1,
+        clock=lambda: next(readings),
     )
+    assert best == 1.0
     assert len(calls) == 4  # one untimed warm-up, three timed runs
     with pytest.raises(ValueError, match="repeats"):
         best_wall_time(lambda: None, repeats=0)
@@ -132,12 +136,12 @@ def test_made_bad_input_is_a_clear_error():
         MADE(3).sample(4, noise=torch.randn(4, 2))
 
 
-# --- change of variables ------------------------------------------------------------------------
+# --- change of variables -----------------------------------------------------
 
 SKEWED = SinhMap(a=1.0, b=1.5, loc=0.5, scale=1.2)
 
 
-def test_sinh_map_density_is_johnsons_su_and_autograd_matches_the_closed_form_jacobian():
+def test_sinh_map_density_is_johnsons_su_and_its_jacobian_matches_autograd():
     x = torch.linspace(-20, 20, 401, dtype=torch.float64)[:, None]
     log_p = change_of_variables_log_prob(SKEWED, x)
     reference = stats.johnsonsu(
@@ -184,9 +188,8 @@ def test_maps_invert_exactly_and_autograd_jacobians_match(g):
 
 def _pdf_1d(g: SinhMap):
     def pdf(x):
-        tensor = torch.as_tensor(
-            np.atleast_1d(np.asarray(x, dtype=np.float64))
-        )[:, None]
+        points = np.atleast_1d(np.asarray(x, dtype=np.float64))
+        tensor = torch.as_tensor(points)[:, None]
         return change_of_variables_log_prob(g, tensor).exp().numpy()
 
     return pdf
@@ -205,17 +208,13 @@ def test_change_of_variables_density_integrates_to_one():
     assert total == pytest.approx(1.0, abs=1e-8)
 
 
-def test_without_the_jacobian_the_formula_integrates_to_the_mean_stretch_not_to_one():
-    """∫ p_z(g⁻¹(x)) dx = ∫ p_z(z) g'(z) dz = E[g'(z)] = (scale/b) cosh(a/b) e^{1/(2b²)} for the sinh map."""
+def test_without_the_jacobian_the_formula_integrates_to_the_mean_stretch():
+    """∫ p_z(g⁻¹(x)) dx = ∫ p_z(z) g'(z) dz = E[g'(z)], which for the sinh
+    map is (scale/b) cosh(a/b) e^{1/(2b²)}, not 1."""
 
     def without_jacobian(t: float) -> float:
-        return math.exp(
-            float(
-                standard_normal_log_prob(
-                    SKEWED.inverse(torch.tensor([[t]], dtype=torch.float64))
-                )[0]
-            )
-        )
+        z = SKEWED.inverse(torch.tensor([[t]], dtype=torch.float64))
+        return math.exp(float(standard_normal_log_prob(z)[0]))
 
     total, _ = integrate.quad(
         without_jacobian, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-12
@@ -226,25 +225,25 @@ def test_without_the_jacobian_the_formula_integrates_to_the_mean_stretch_not_to_
         * math.cosh(SKEWED.a / SKEWED.b)
         * math.exp(1 / (2 * SKEWED.b**2))
     )
-    assert total == pytest.approx(closed_form, rel=1e-8) and closed_form > 1.1
+    assert total == pytest.approx(closed_form, rel=1e-8)
+    assert closed_form > 1.1
 
 
 def test_coupling_density_integrates_to_one_on_a_grid():
     g = AffineCoupling2D(alpha=0.5, beta=0.5)
     x1 = torch.linspace(-8, 8, 321, dtype=torch.float64)
     x2 = torch.linspace(-12, 45, 1141, dtype=torch.float64)
-    grid = torch.stack(torch.meshgrid(x1, x2, indexing="ij"), dim=-1).reshape(
-        -1, 2
-    )
-    density = change_of_variables_log_prob(g, grid).exp().reshape(321, 1141)
-    assert torch.trapezoid(
-        torch.trapezoid(density, x2, dim=1), x1
-    ).item() == pytest.approx(1.0, abs=1e-4)
+    grid = torch.stack(torch.meshgrid(x1, x2, indexing="ij"), dim=-1)
+    log_p = change_of_variables_log_prob(g, grid.reshape(-1, 2))
+    density = log_p.exp().reshape(321, 1141)
+    total = torch.trapezoid(torch.trapezoid(density, x2, dim=1), x1).item()
+    assert total == pytest.approx(1.0, abs=1e-4)
 
 
-def test_histogram_of_g_of_z_matches_the_density_and_rejects_a_density_without_the_jacobian():
-    """200,000 draws of g(z) in 50 bins: Pearson's p-value above 0.001 and no bin off by 4.5 standard errors;
-    dropping the |det J| factor is rejected with a p-value below 1e-100."""
+def test_g_of_z_histogram_fits_the_density_and_rejects_it_without_jacobian():
+    """200,000 draws of g(z) in 50 bins: Pearson's p-value above 0.001 and no
+    bin off by 4.5 standard errors; dropping the |det J| factor is rejected
+    with a p-value below 1e-100."""
     z = torch.randn(
         200_000,
         1,
@@ -254,18 +253,14 @@ def test_histogram_of_g_of_z_matches_the_density_and_rejects_a_density_without_t
     samples = SKEWED.forward(z)[:, 0].numpy()
     edges = np.linspace(-6, 5, 51)
     check = histogram_check(samples, _pdf_1d(SKEWED), edges)
-    assert check.p_value > 1e-3 and check.max_abs_z < 4.5
-    assert (
-        check.observed.sum() == 200_000
-        and check.expected.sum() == pytest.approx(200_000)
-    )
+    assert check.p_value > 1e-3
+    assert check.max_abs_z < 4.5
+    assert check.observed.sum() == 200_000
+    assert check.expected.sum() == pytest.approx(200_000)
 
     def without_jacobian(x):
-        return np.exp(
-            standard_normal_log_prob(
-                SKEWED.inverse(torch.as_tensor(x)[:, None])
-            ).numpy()
-        )
+        z = SKEWED.inverse(torch.as_tensor(x)[:, None])
+        return np.exp(standard_normal_log_prob(z).numpy())
 
     assert histogram_check(samples, without_jacobian, edges).p_value < 1e-100
 
@@ -279,15 +274,14 @@ def test_bad_maps_and_shapes_are_clear_errors():
         histogram_check(np.zeros(3), _pdf_1d(SKEWED), np.array([1.0, 0.0]))
 
 
-# --- Markov chains ------------------------------------------------------------------------------
+# --- Markov chains -----------------------------------------------------------
 
 
 def test_mixture_cdf_matches_quadrature_of_the_pdf():
     target = GaussianMixture.two_modes(separation=4.0, weight=0.3)
     for x in [-3.0, 0.0, 1.5]:
-        assert density_cdf(target, x) == pytest.approx(
-            integrate.quad(target.pdf, -np.inf, x)[0], abs=1e-9
-        )
+        mass_below, _ = integrate.quad(target.pdf, -np.inf, x)
+        assert density_cdf(target, x) == pytest.approx(mass_below, abs=1e-9)
     assert density_cdf(Gaussian(1.0, 2.0), 1.0) == pytest.approx(0.5)
 
 
@@ -300,27 +294,28 @@ def test_ks_distance_matches_scipy():
 
 
 def test_chain_on_close_modes_samples_the_target():
-    """Separation 2: after 500 steps of burn-in, 100 chains × 2,500 steps are within KS 0.02 of the target."""
+    """Separation 2: after 500 steps of burn-in, 100 chains × 2,500 steps are
+    within KS 0.02 of the target."""
     target = GaussianMixture.two_modes(separation=2.0)
     run = random_walk_metropolis(
         target.log_prob, x0=-1.0, steps=3_000, step_size=1.0, chains=100, rng=0
     )
     pooled = run.path[501:].ravel()
-    assert (
-        stats.kstest(pooled, lambda x: density_cdf(target, x)).statistic < 0.02
-    )
+    ks = stats.kstest(pooled, partial(density_cdf, target)).statistic
+    assert ks < 0.02
     assert 0.45 < fraction_in_starting_mode(run.path[501:]) < 0.55
     assert 0.5 < run.acceptance_rate < 0.95
 
 
 def test_chain_sticks_in_its_starting_mode_when_modes_are_far_apart():
-    """Separation 10: 50 chains started in the left mode spend more than 99% of 2,000 steps there."""
+    """Separation 10: 50 chains started in the left mode spend more than 99%
+    of 2,000 steps there."""
     target = GaussianMixture.two_modes(separation=10.0)
     run = random_walk_metropolis(
         target.log_prob, x0=-5.0, steps=2_000, step_size=1.0, chains=50, rng=0
     )
     assert fraction_in_starting_mode(run.path) > 0.99
-    ks = ks_distance_per_step(run.path, lambda x: density_cdf(target, x))
+    ks = ks_distance_per_step(run.path, partial(density_cdf, target))
     assert ks[-1] > 0.45  # half of the target's mass is never visited
 
 
@@ -332,36 +327,28 @@ def test_steps_to_mix_grow_with_the_separation():
         run = random_walk_metropolis(
             target.log_prob, -separation / 2, 1_000, 1.0, chains=200, rng=1
         )
-        needed.append(
-            steps_to_mix(
-                ks_distance_per_step(
-                    run.path, lambda x: density_cdf(target, x)
-                ),
-                critical,
-            )
-        )
-    assert None not in needed and needed[0] < needed[1] < needed[2]
+        ks = ks_distance_per_step(run.path, partial(density_cdf, target))
+        needed.append(steps_to_mix(ks, critical))
+    assert None not in needed
+    assert needed[0] < needed[1] < needed[2]
     assert steps_to_mix(np.array([0.5, 0.4]), 0.1) is None
 
 
 def test_valley_to_mode_density_ratio_is_about_2_exp_minus_s_squared_over_8():
-    """The text's claim: p(0)/p(s/2) = 2 e^{−s²/8} / (1 + e^{−s²/2}), which tends to 2 e^{−s²/8}."""
+    """The text's claim: p(0)/p(s/2) = 2 e^{−s²/8} / (1 + e^{−s²/2}), which
+    tends to 2 e^{−s²/8}."""
     for separation in (4.0, 6.0, 8.0, 10.0):
         target = GaussianMixture.two_modes(separation)
         ratio = target.pdf(0.0) / target.pdf(separation / 2)
-        assert ratio == pytest.approx(
-            2
-            * math.exp(-(separation**2) / 8)
-            / (1 + math.exp(-(separation**2) / 2)),
-            rel=1e-12,
-        )
-        assert ratio == pytest.approx(
-            2 * math.exp(-(separation**2) / 8), rel=1e-3
-        )
+        limit = 2 * math.exp(-(separation**2) / 8)
+        exact = limit / (1 + math.exp(-(separation**2) / 2))
+        assert ratio == pytest.approx(exact, rel=1e-12)
+        assert ratio == pytest.approx(limit, rel=1e-3)
 
 
 def test_steps_to_mix_grow_exponentially_in_s_squared_over_8():
-    """The lab's right panel: log(steps to mix) against s²/8 for s = 4..7 has a slope above 0.5."""
+    """The lab's right panel: log(steps to mix) against s²/8 for s = 4..7 has
+    a slope above 0.5."""
     separations = np.array([4.0, 5.0, 6.0, 7.0])
     needed = []
     for separation in separations:
@@ -369,14 +356,8 @@ def test_steps_to_mix_grow_exponentially_in_s_squared_over_8():
         run = random_walk_metropolis(
             target.log_prob, -separation / 2, 2_000, 1.0, chains=100, rng=1
         )
-        needed.append(
-            steps_to_mix(
-                ks_distance_per_step(
-                    run.path, lambda x: density_cdf(target, x)
-                ),
-                ks_critical_value(100),
-            )
-        )
+        ks = ks_distance_per_step(run.path, partial(density_cdf, target))
+        needed.append(steps_to_mix(ks, ks_critical_value(100)))
     assert None not in needed
     slope = np.polyfit(separations**2 / 8, np.log(needed), 1)[0]
     assert 0.5 < slope < 1.2  # measured 0.70 to 0.88 over seeds 0..3
@@ -386,20 +367,14 @@ def test_histogram_check_rejects_samples_where_the_density_is_zero():
     def uniform_on_unit_interval(x):
         return ((x >= 0) & (x <= 1)).astype(float)
 
+    edges = np.linspace(0, 1, 11)
     inside = np.random.default_rng(0).random(1_000)
-    assert (
-        histogram_check(
-            inside, uniform_on_unit_interval, np.linspace(0, 1, 11)
-        ).p_value
-        > 1e-3
-    )
+    check = histogram_check(inside, uniform_on_unit_interval, edges)
+    assert check.p_value > 1e-3
+    # One sample where the density is zero is enough to reject.
     outside = np.append(inside, 2.0)
-    assert (
-        histogram_check(
-            outside, uniform_on_unit_interval, np.linspace(0, 1, 11)
-        ).p_value
-        == 0.0
-    )
+    check = histogram_check(outside, uniform_on_unit_interval, edges)
+    assert check.p_value == 0.0
 
 
 def test_ks_critical_value_is_the_95th_percentile_of_exact_samples():
@@ -408,9 +383,8 @@ def test_ks_critical_value_is_the_95th_percentile_of_exact_samples():
     exceed = np.mean(
         ks_distance_per_step(samples, stats.norm.cdf) > ks_critical_value(200)
     )
-    assert exceed == pytest.approx(
-        0.05, abs=0.015
-    )  # binomial standard error 0.005
+    # Binomial standard error 0.005.
+    assert exceed == pytest.approx(0.05, abs=0.015)
 
 
 def test_metropolis_bad_input_is_a_clear_error():
@@ -423,6 +397,5 @@ def test_metropolis_bad_input_is_a_clear_error():
         random_walk_metropolis(
             lambda x: np.where(x > 0, 0.0, -np.inf), -1.0, steps=5
         )
-    assert math.isfinite(
-        random_walk_metropolis(target.log_prob, 0.0, steps=5).acceptance_rate
-    )
+    run = random_walk_metropolis(target.log_prob, 0.0, steps=5)
+    assert math.isfinite(run.acceptance_rate)

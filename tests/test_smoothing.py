@@ -1,14 +1,19 @@
-"""Label smoothing (Chapter 11): the smoothed optimal discriminator, the spurious-mode argument, over-confidence.
+"""Label smoothing (Chapter 11): the smoothed optimal discriminator, the
+spurious-mode argument, over-confidence.
 
 Measured tolerances (seeded, CPU, one thread):
-- a D trained with real_label α = 0.9 (``fit_discriminator`` defaults: 500 steps, 512 points per
-  density per step) has max |D − D*_α| over the central 98 % of m = (p_data + p_g)/2 of
-  0.010, 0.016, 0.030, 0.032, 0.011 for seeds 0–4; we test 0.05, as for the unsmoothed D (Chapter 5);
-- the non-saturating pull on a spurious mode N(8, 0.5²) is 7.999998 for β = 0 (closed form ≈ 8, the
-  data's score at the mode) and 5.4e-6 for β = 0.1; we test |pull − 8| < 1e-3 and pull < 1e-4;
-- D trained on N(0, 1) against N(4, 1) (300 steps, seeds 0–2): the 95 % quantile of its real-sample logits
-  is 2.209–2.211 with α = 0.9 (log 9 = 2.197) and 15.5–20.6 without smoothing; the fraction of real
-  logits with |a| > 4 is 0.001–0.0015 with α = 0.9 and 0.84–0.85 without; we test < 0.01 and > 0.8.
+- a D trained with real_label α = 0.9 (``fit_discriminator`` defaults: 500
+  steps, 512 points per density per step) has max |D − D*_α| over the central
+  98 % of m = (p_data + p_g)/2 of 0.010, 0.016, 0.030, 0.032, 0.011 for seeds
+  0–4; we test 0.05, as for the unsmoothed D (Chapter 5);
+- the non-saturating pull on a spurious mode N(8, 0.5²) is 7.999998 for β = 0
+  (closed form ≈ 8, the data's score at the mode) and 5.4e-6 for β = 0.1; we
+  test |pull − 8| < 1e-3 and pull < 1e-4;
+- D trained on N(0, 1) against N(4, 1) (300 steps, seeds 0–2): the 95 %
+  quantile of its real-sample logits is 2.209–2.211 with α = 0.9
+  (log 9 = 2.197) and 15.5–20.6 without smoothing; the fraction of real logits
+  with |a| > 4 is 0.001–0.0015 with α = 0.9 and 0.84–0.85 without; we test
+  < 0.01 and > 0.8.
 """
 
 import math
@@ -43,27 +48,21 @@ LABELS = [(0.9, 0.0), (0.9, 0.1), (0.8, 0.2), (1.0, 0.0)]
 LOGITS = torch.tensor([-3.0, -0.5, 0.0, 0.7, 2.5], dtype=torch.float64)
 
 
-# --- the loss with a fake-side target ------------------------------------------------------------
+# --- the loss with a fake-side target ----------------------------------------
 
 
 def test_two_sided_smoothing_loss_matches_its_formula():
     real, fake, alpha, beta = LOGITS, LOGITS.flip(0), 0.9, 0.1
     d_real, d_fake = torch.sigmoid(real), torch.sigmoid(fake)
-    expected = (
-        -(
-            alpha * torch.log(d_real) + (1 - alpha) * torch.log(1 - d_real)
-        ).mean()
-        - (
-            beta * torch.log(d_fake) + (1 - beta) * torch.log(1 - d_fake)
-        ).mean()
-    )
-    assert discriminator_loss(real, fake, alpha, beta).item() == pytest.approx(
-        expected.item(), rel=1e-12
-    )
-    assert (
-        discriminator_loss(real, fake, 0.9, 0.0).item()
-        == discriminator_loss(real, fake, real_label=0.9).item()
-    )
+    # Cross-entropy against the target α on real data, β on generated data.
+    real_term = alpha * torch.log(d_real) + (1 - alpha) * torch.log(1 - d_real)
+    fake_term = beta * torch.log(d_fake) + (1 - beta) * torch.log(1 - d_fake)
+    expected = -real_term.mean() - fake_term.mean()
+    loss = discriminator_loss(real, fake, alpha, beta)
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-12)
+    # β = 0 is one-sided smoothing.
+    one_sided = discriminator_loss(real, fake, real_label=0.9)
+    assert discriminator_loss(real, fake, 0.9, 0.0).item() == one_sided.item()
 
 
 @pytest.mark.parametrize("fake_label", [-0.1, 0.9, 1.0])
@@ -80,7 +79,7 @@ def test_bad_fake_label_is_a_clear_error(fake_label):
         )
 
 
-# --- the smoothed optimum -------------------------------------------------------------------------
+# --- the smoothed optimum ----------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -113,31 +112,27 @@ def test_smoothed_d_star_maximises_the_smoothed_value(alpha, beta):
     for shift in (lambda t: 0.3, lambda t: -0.3, lambda t: 0.2 * np.sin(t)):
 
         def perturbed(t, shift=shift):
-            return smoothed_optimal_logit(P_DATA, P_G, t, alpha, beta) + shift(
-                t
-            )
+            optimum = smoothed_optimal_logit(P_DATA, P_G, t, alpha, beta)
+            return optimum + shift(t)
 
-        assert (
-            smoothed_value_function(P_DATA, P_G, perturbed, alpha, beta)
-            < best - 1e-4
-        )
+        value = smoothed_value_function(P_DATA, P_G, perturbed, alpha, beta)
+        assert value < best - 1e-4
 
 
 @pytest.mark.parametrize("alpha, beta", LABELS)
 def test_value_at_the_optimum_is_minus_the_entropy_integral(alpha, beta):
-    """V_αβ(G, D*_αβ) by quadrature of V_αβ equals −∫ (p_data + p_model) h(D*_αβ) dx, a different integral."""
+    """V_αβ(G, D*_αβ) by quadrature of V_αβ equals
+    −∫ (p_data + p_model) h(D*_αβ) dx, a different integral."""
     direct = smoothed_value_function(
         P_DATA, P_G, real_label=alpha, fake_label=beta
     )
-    assert direct == pytest.approx(
-        smoothed_value_at_optimum(P_DATA, P_G, alpha, beta), abs=1e-9
-    )
+    via_entropy = smoothed_value_at_optimum(P_DATA, P_G, alpha, beta)
+    assert direct == pytest.approx(via_entropy, abs=1e-9)
 
 
 def test_no_smoothing_gives_the_book_value_function():
-    assert smoothed_value_function(
-        P_DATA, P_G, real_label=1.0
-    ) == pytest.approx(value_function(P_DATA, P_G), abs=1e-10)
+    unsmoothed = smoothed_value_function(P_DATA, P_G, real_label=1.0)
+    assert unsmoothed == pytest.approx(value_function(P_DATA, P_G), abs=1e-10)
     x = np.linspace(-6, 6, 101)
     np.testing.assert_allclose(
         smoothed_optimal_discriminator(P_DATA, P_G, x, 1.0, 0.0),
@@ -147,15 +142,14 @@ def test_no_smoothing_gives_the_book_value_function():
 
 def test_binary_entropy_limits():
     assert binary_entropy(0.5) == pytest.approx(math.log(2))
-    assert binary_entropy(0.0) == 0.0 and binary_entropy(1.0) == 0.0
+    assert binary_entropy(0.0) == 0.0
+    assert binary_entropy(1.0) == 0.0
 
 
-# --- where the supports differ: β = 0 keeps rejecting, β > 0 rewards ------------------------------
+# --- where the supports differ: β = 0 keeps rejecting, β > 0 rewards ---------
 
-DATA_UNIFORM, MODEL_UNIFORM = (
-    Uniform(0.0, 1.0),
-    Uniform(0.5, 2.0),
-)  # data only on [0, 0.5), model only on (1, 2]
+# Data only on [0, 0.5), model only on (1, 2].
+DATA_UNIFORM, MODEL_UNIFORM = Uniform(0.0, 1.0), Uniform(0.5, 2.0)
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.1])
@@ -164,32 +158,27 @@ def test_smoothed_d_star_on_uniforms_is_alpha_mix_or_beta(beta):
     d = smoothed_optimal_discriminator(
         DATA_UNIFORM, MODEL_UNIFORM, np.array([0.25, 0.75, 1.5]), alpha, beta
     )
-    overlap = (alpha * 1.0 + beta * 2 / 3) / (
-        1.0 + 2 / 3
-    )  # p_data = 1, p_model = 2/3 on [0.5, 1]
+    # p_data = 1, p_model = 2/3 on [0.5, 1].
+    overlap = (alpha * 1.0 + beta * 2 / 3) / (1.0 + 2 / 3)
     np.testing.assert_allclose(d, [alpha, overlap, beta], rtol=1e-12)
 
 
 def test_one_sided_d_star_is_at_most_alpha_and_zero_off_the_data():
     x = np.linspace(-20, 20, 4001)
     d = smoothed_optimal_discriminator(P_DATA, P_G, x, 0.9, 0.0)
-    assert d.max() <= 0.9 and d.min() >= 0.0
-    assert (
-        smoothed_optimal_logit(P_DATA, P_G, x, 0.9).max()
-        <= max_smoothed_logit(0.9) + 1e-12
+    assert d.max() <= 0.9
+    assert d.min() >= 0.0
+    logit = smoothed_optimal_logit(P_DATA, P_G, x, 0.9)
+    assert logit.max() <= max_smoothed_logit(0.9) + 1e-12
+    # x = 1.5 is off the data's support.
+    off_data = smoothed_optimal_discriminator(
+        DATA_UNIFORM, MODEL_UNIFORM, 1.5, 0.9, 0.0
     )
-    assert (
-        smoothed_optimal_discriminator(
-            DATA_UNIFORM, MODEL_UNIFORM, 1.5, 0.9, 0.0
-        )
-        == 0.0
+    assert off_data == 0.0
+    off_data_logit = smoothed_optimal_logit(
+        DATA_UNIFORM, MODEL_UNIFORM, np.array([1.5]), 0.9
     )
-    assert (
-        smoothed_optimal_logit(
-            DATA_UNIFORM, MODEL_UNIFORM, np.array([1.5]), 0.9
-        )[0]
-        == -np.inf
-    )
+    assert off_data_logit[0] == -np.inf
 
 
 DATA = Gaussian(0.0, 1.0)
@@ -214,17 +203,16 @@ def test_two_sided_smoothing_rewards_the_spurious_mode_with_beta():
             DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, beta
         )
         assert at_mode == pytest.approx(beta, abs=1e-12)
-    assert (
-        smoothed_optimal_discriminator(
-            DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, 0.0
-        )
-        < 1e-13
+    one_sided_at_mode = smoothed_optimal_discriminator(
+        DATA, MODEL_WITH_SPURIOUS_MODE, SPURIOUS_MEAN, 0.9, 0.0
     )
+    assert one_sided_at_mode < 1e-13
 
 
 def test_only_one_sided_smoothing_pulls_the_spurious_mode_to_the_data():
-    """With β = 0, log D*_α ≈ log α + log p_data − log p_model near the mode, so dJ/dμ ≈ E[x − 4(x − 8)] = 8:
-    gradient descent moves the mode towards the data. With β > 0, D* ≈ β is flat there: no pull."""
+    """With β = 0, log D*_α ≈ log α + log p_data − log p_model near the mode,
+    so dJ/dμ ≈ E[x − 4(x − 8)] = 8: gradient descent moves the mode towards
+    the data. With β > 0, D* ≈ β is flat there: no pull."""
     assert pull_on_spurious_mode(0.0) == pytest.approx(SPURIOUS_MEAN, abs=1e-3)
     assert abs(pull_on_spurious_mode(0.1)) < 1e-4
 
@@ -235,29 +223,25 @@ def test_non_saturating_pull_matches_a_finite_difference():
             DATA, MODEL_WITH_SPURIOUS_MODE, x, 0.9, 0.0
         )
 
-    def cost(mean):  # J(μ) = −E log D(μ + σz) by Gauss–Hermite quadrature
+    def cost(mean):
+        """J(μ) = −E log D(μ + σz) by Gauss–Hermite quadrature."""
         z, w = np.polynomial.hermite_e.hermegauss(80)
-        return -np.sum(
-            w
-            / math.sqrt(2 * math.pi)
-            * -np.logaddexp(0, -logit(mean + SPURIOUS_STD * z))
-        )
+        # log D = log σ(a) = −log(1 + e^(−a)), kept finite for any logit a.
+        log_d = -np.logaddexp(0, -logit(mean + SPURIOUS_STD * z))
+        return -np.sum(w / math.sqrt(2 * math.pi) * log_d)
 
     h = 1e-4
-    finite_difference = (cost(SPURIOUS_MEAN + h) - cost(SPURIOUS_MEAN - h)) / (
-        2 * h
-    )
-    assert non_saturating_pull(
-        logit, SPURIOUS_MEAN, SPURIOUS_STD
-    ) == pytest.approx(finite_difference, rel=1e-6)
+    rise = cost(SPURIOUS_MEAN + h) - cost(SPURIOUS_MEAN - h)
+    finite_difference = rise / (2 * h)
+    pull = non_saturating_pull(logit, SPURIOUS_MEAN, SPURIOUS_STD)
+    assert pull == pytest.approx(finite_difference, rel=1e-6)
 
 
-# --- a trained D approaches the smoothed optimum -------------------------------------------------
+# --- a trained D approaches the smoothed optimum -----------------------------
 
 
-@pytest.mark.parametrize(
-    "seed", [0, 3]
-)  # seed 3 had the largest error of seeds 0-4
+# Seed 3 had the largest error of seeds 0-4.
+@pytest.mark.parametrize("seed", [0, 3])
 def test_trained_d_with_real_label_0_9_approaches_smoothed_d_star(seed):
     fit = fit_discriminator(P_DATA, P_G, seed=seed, real_label=0.9)
     x = np.linspace(*central_interval(Midpoint(P_DATA, P_G), 0.98), 501)
@@ -266,24 +250,21 @@ def test_trained_d_with_real_label_0_9_approaches_smoothed_d_star(seed):
         - smoothed_optimal_discriminator(P_DATA, P_G, x, 0.9)
     )
     assert error.max() < 0.05
-    assert fit.probability(x).max() < 0.9  # and it never claims more than α
+    assert fit.probability(x).max() < 0.9  # it never claims more than α
 
 
-# --- over-confidence ------------------------------------------------------------------------------
+# --- over-confidence ---------------------------------------------------------
 
 
 def test_summarise_logits_on_constructed_logits():
     logits = np.linspace(-10.0, 10.0, 2001)  # step 0.01, symmetric about 0
     summary = summarise_logits(logits, threshold=4.0)
-    assert summary.mean == pytest.approx(
-        0.0, abs=1e-12
-    ) and summary.median == pytest.approx(0.0, abs=1e-12)
-    assert summary.q05 == pytest.approx(-9.0) and summary.q95 == pytest.approx(
-        9.0
-    )
-    assert summary.confident_fraction == pytest.approx(
-        1200 / 2001
-    )  # |a| > 4: 600 points on each side
+    assert summary.mean == pytest.approx(0.0, abs=1e-12)
+    assert summary.median == pytest.approx(0.0, abs=1e-12)
+    assert summary.q05 == pytest.approx(-9.0)
+    assert summary.q95 == pytest.approx(9.0)
+    # |a| > 4: 600 points on each side.
+    assert summary.confident_fraction == pytest.approx(1200 / 2001)
     assert summarise_logits(torch.full((10,), 3.0)).confident_fraction == 0.0
 
 
@@ -293,10 +274,8 @@ def test_overconfidence_gap_and_errors():
         torch.tensor([-1.0, -2.0, -3.0]),
         threshold=5.5,
     )
-    assert (
-        report.real.confident_fraction == pytest.approx(2 / 3)
-        and report.fake.confident_fraction == 0.0
-    )
+    assert report.real.confident_fraction == pytest.approx(2 / 3)
+    assert report.fake.confident_fraction == 0.0
     assert report.logit_gap == pytest.approx(8.0)
     with pytest.raises(ValueError, match="finite"):
         summarise_logits(np.array([0.0, np.inf]))
@@ -322,24 +301,21 @@ def test_one_sided_smoothing_removes_over_confidence_on_real_samples_only():
     smoothed_report = overconfidence(
         smoothed.logit(real), smoothed.logit(fake)
     )
-    assert (
-        plain_report.real.confident_fraction > 0.8
-        and plain_report.real.q95 > 10.0
-    )
+    assert plain_report.real.confident_fraction > 0.8
+    assert plain_report.real.q95 > 10.0
     assert smoothed_report.real.confident_fraction < 0.01
     assert smoothed_report.real.q95 < max_smoothed_logit(0.9) + 0.05
-    # β = 0: the fake side keeps its confidence
+    # β = 0: the fake side keeps its confidence.
     assert smoothed_report.fake.confident_fraction == pytest.approx(
         plain_report.fake.confident_fraction, abs=0.02
     )
 
 
-# --- Chapter 11's spurious-mode claims, on the chapter's own 1D example ----------------------------
+# --- Chapter 11's spurious-mode claims, on the chapter's own 1D example ------
 
 CHAPTER_DATA = Gaussian(0.0, 1.0)
-CHAPTER_MODEL = GaussianMixture(
-    (0.7, 0.3), (0.5, 6.0), (1.2, 0.5)
-)  # notebooks/11: a spurious mode N(6, 0.5²)
+# As in notebooks/11: a spurious mode N(6, 0.5²).
+CHAPTER_MODEL = GaussianMixture((0.7, 0.3), (0.5, 6.0), (1.2, 0.5))
 
 
 def chapter_pull(alpha: float, beta: float) -> float:
@@ -353,30 +329,33 @@ def chapter_pull(alpha: float, beta: float) -> float:
 
 
 @pytest.mark.parametrize("alpha", [0.7, 0.9, 0.99])
-def test_one_sided_smoothing_leaves_the_non_saturating_pull_unchanged_at_d_star(
-    alpha,
-):
-    """log(α D*) = log α + log D*: the constant has no gradient, so the pull equals the unsmoothed one."""
+def test_one_sided_smoothing_leaves_the_pull_at_d_star_unchanged(alpha):
+    """log(α D*) = log α + log D*: the constant has no gradient, so the
+    non-saturating pull equals the unsmoothed one."""
     assert chapter_pull(alpha, 0.0) == pytest.approx(
         chapter_pull(1.0, 0.0), rel=1e-9
     )
 
 
 def test_pull_on_the_spurious_mode_falls_with_beta():
-    """Measured: 5.986 at β = 0, 0.0109 at β = 0.01, 0.0027 at β = 0.05, 0.0013 at β = 0.1."""
+    """Measured: 5.986 at β = 0, 0.0109 at β = 0.01, 0.0027 at β = 0.05,
+    0.0013 at β = 0.1."""
     pulls = np.array(
         [chapter_pull(0.9, beta) for beta in (0.0, 0.01, 0.05, 0.1, 0.2, 0.3)]
     )
     assert pulls[0] > 5.0
-    assert np.all(np.diff(pulls) < 0) and np.all(pulls > 0)
+    assert np.all(np.diff(pulls) < 0)
+    assert np.all(pulls > 0)
     assert np.all(pulls[2:] < 1e-3 * pulls[0])
 
 
 @pytest.mark.parametrize("beta", [0.05, 0.1, 0.3])
-def test_two_sided_log_d_star_is_flat_to_first_order_where_the_data_vanishes(
+def test_two_sided_log_d_star_is_flat_to_first_order_where_data_vanishes(
     beta,
 ):
-    """With r = p_data / p_model ≪ 1, log D*_αβ = log β + (α − β) r / β + O(r²) (chapter 11, eq-ls-two-sided-log)."""
+    """With r = p_data / p_model ≪ 1,
+    log D*_αβ = log β + (α − β) r / β + O(r²)
+    (chapter 11, eq-ls-two-sided-log)."""
     alpha = 0.9
     x = np.linspace(5.0, 7.0, 41)  # the spurious mode ± 2σ
     r = CHAPTER_DATA.pdf(x) / CHAPTER_MODEL.pdf(x)

@@ -1,4 +1,5 @@
-"""The trainer: Algorithm 1 step by step, history and snapshots, exact resume, the NaN guard, clear errors."""
+"""The trainer: Algorithm 1 step by step, history and snapshots, exact
+resume, the NaN guard, clear errors."""
 
 import copy
 import math
@@ -19,6 +20,7 @@ from gan_lib.training.trainer import (
     sgd_momentum,
 )
 
+# p_data = N(2, 0.5²), a fixed sample of 256 points.
 DATA = 2.0 + 0.5 * torch.randn(
     256, 1, generator=torch.Generator().manual_seed(123)
 )
@@ -26,9 +28,9 @@ DATA = 2.0 + 0.5 * torch.randn(
 
 def tiny_players(seed: int = 0, hidden: int = 8):
     seed_everything(seed)
-    return MLPGenerator(1, 1, hidden=hidden, depth=1), MLPDiscriminator(
-        1, hidden=hidden, depth=1
-    )
+    generator = MLPGenerator(1, 1, hidden=hidden, depth=1)
+    discriminator = MLPDiscriminator(1, hidden=hidden, depth=1)
+    return generator, discriminator
 
 
 def make_trainer(seed: int = 0, hidden: int = 8, **options) -> Trainer:
@@ -54,21 +56,22 @@ def test_discriminator_step_is_one_gradient_step_on_minus_v():
         copy.deepcopy(trainer.discriminator),
         copy.deepcopy(trainer.generator),
     )
-    stream = torch.Generator().manual_seed(
-        0
-    )  # the trainer draws the data index, then z
+    # The trainer's stream (seed 0) draws the data indices, then z.
+    stream = torch.Generator().manual_seed(0)
     real = DATA[torch.randint(len(DATA), (16,), generator=stream)]
     z = torch.randn(16, 1, generator=stream)
     loss = discriminator_loss(D(real), D(G(z).detach()))
     grads = torch.autograd.grad(loss, list(D.parameters()))
     trainer.discriminator_step()
     for before, grad, after in zip(
-        D.parameters(), grads, trainer.discriminator.parameters()
+        D.parameters(), grads, trainer.discriminator.parameters(), strict=True
     ):
         torch.testing.assert_close(
             after, before - lr * grad, rtol=0, atol=1e-7
         )
-    for before, after in zip(G.parameters(), trainer.generator.parameters()):
+    for before, after in zip(
+        G.parameters(), trainer.generator.parameters(), strict=True
+    ):
         assert torch.equal(before, after), "the D step must not move G"
 
 
@@ -90,15 +93,16 @@ def test_generator_step_descends_the_named_cost_and_leaves_d_alone(cost):
     )
     trainer.generator_step()
     for before, grad, after in zip(
-        G.parameters(), grads, trainer.generator.parameters()
+        G.parameters(), grads, trainer.generator.parameters(), strict=True
     ):
         torch.testing.assert_close(
             after, before - lr * grad, rtol=0, atol=1e-7
         )
     for before, after in zip(
-        D.parameters(), trainer.discriminator.parameters()
+        D.parameters(), trainer.discriminator.parameters(), strict=True
     ):
-        assert torch.equal(before, after) and after.grad is None
+        assert torch.equal(before, after)
+        assert after.grad is None
     assert all(p.requires_grad for p in trainer.discriminator.parameters())
 
 
@@ -113,23 +117,26 @@ def test_k_discriminator_steps_per_generator_step():
         int(s["step"])
         for s in trainer.g_optimizer.state_dict()["state"].values()
     }
-    assert (d_steps, g_steps, trainer.iteration) == ({12}, {4}, 4)
+    # k = 3 D steps for each of the 4 G steps.
+    assert d_steps == {12}
+    assert g_steps == {4}
+    assert trainer.iteration == 4
 
 
 def test_history_is_recorded_every_log_every_iterations():
     trainer = make_trainer(log_every=5)
     history = trainer.train(20, progress=False)
     assert list(history["iteration"]) == [5, 10, 15, 20]
-    assert set(history.records) == set(HISTORY_KEYS) and all(
-        len(history[k]) == 4 for k in HISTORY_KEYS
-    )
+    assert set(history.records) == set(HISTORY_KEYS)
+    assert all(len(history[k]) == 4 for k in HISTORY_KEYS)
     for key in ("d_real", "d_fake_before", "d_fake_after"):
         assert ((history[key] > 0) & (history[key] < 1)).all()
-    assert (history["d_grad_norm"] > 0).all() and (
-        history["g_grad_norm"] > 0
-    ).all()
-    # J_D = −V ≥ 0 with D's outputs strictly inside (0, 1); the non-saturating cost −log D is positive.
-    assert (history["d_loss"] > 0).all() and (history["g_loss"] > 0).all()
+    assert (history["d_grad_norm"] > 0).all()
+    assert (history["g_grad_norm"] > 0).all()
+    # J_D = −V ≥ 0 with D's outputs strictly inside (0, 1); the
+    # non-saturating cost −log D is positive.
+    assert (history["d_loss"] > 0).all()
+    assert (history["g_loss"] > 0).all()
 
 
 def test_snapshots_use_the_fixed_noise_and_store_the_probe():
@@ -143,9 +150,8 @@ def test_snapshots_use_the_fixed_noise_and_store_the_probe():
     history = trainer.train(20, progress=False)
     assert [s.iteration for s in history.snapshots] == [0, 7, 20]
     assert torch.equal(history.snapshot(0).samples, first)
-    assert history.snapshot(20).samples.shape == (32, 1) and history.snapshot(
-        7
-    ).probes["d_on_grid"].shape == (9,)
+    assert history.snapshot(20).samples.shape == (32, 1)
+    assert history.snapshot(7).probes["d_on_grid"].shape == (9,)
     assert not torch.equal(
         history.snapshot(0).samples, history.snapshot(20).samples
     )
@@ -159,7 +165,7 @@ def test_same_seed_same_run():
     second.train(15, progress=False)
     assert all(
         torch.equal(a, b)
-        for a, b in zip(parameters(first), parameters(second))
+        for a, b in zip(parameters(first), parameters(second), strict=True)
     )
 
 
@@ -179,22 +185,26 @@ def test_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path):
     interrupted.train(
         12, checkpoint_path=path, checkpoint_every=6, progress=False
     )
-    resumed = make_trainer(
-        seed=99, **options
-    )  # other initial weights: the checkpoint must overwrite them
+    # Other initial weights: the checkpoint must overwrite them.
+    resumed = make_trainer(seed=99, **options)
     resumed.load_checkpoint(path)
     assert resumed.iteration == 12
     resumed.train(18, progress=False)
 
     assert all(
         torch.equal(a, b)
-        for a, b in zip(parameters(uninterrupted), parameters(resumed))
+        for a, b in zip(
+            parameters(uninterrupted), parameters(resumed), strict=True
+        )
     )
     assert uninterrupted.history.records == resumed.history.records
     for a, b in zip(
-        uninterrupted.history.snapshots, resumed.history.snapshots
+        uninterrupted.history.snapshots,
+        resumed.history.snapshots,
+        strict=True,
     ):
-        assert a.iteration == b.iteration and torch.equal(a.samples, b.samples)
+        assert a.iteration == b.iteration
+        assert torch.equal(a.samples, b.samples)
     adam_a, adam_b = (
         uninterrupted.d_optimizer.state_dict()["state"],
         resumed.d_optimizer.state_dict()["state"],
@@ -206,9 +216,8 @@ def test_resume_reproduces_the_uninterrupted_run_bit_for_bit(tmp_path):
 
 
 def test_the_d_step_descends_the_smoothed_loss_with_both_targets():
-    """With α, β the D step's recorded J⁽ᴰ⁾ is BCE(a_real, α) + BCE(a_fake, β) on the same minibatches."""
-    from gan_lib.training.losses import discriminator_loss
-
+    """With α, β the D step's recorded J⁽ᴰ⁾ is BCE(a_real, α) + BCE(a_fake, β)
+    on the same minibatches."""
     trainer = make_trainer(real_label=0.9, fake_label=0.1)
     state = trainer.rng.get_state()
     real, z = (
@@ -238,15 +247,14 @@ def test_checkpoint_restores_the_global_generators(tmp_path):
     drawn = (torch.rand(3), np.random.rand(3), random.random())
     trainer.load_checkpoint(tmp_path / "c.pt")
     again = (torch.rand(3), np.random.rand(3), random.random())
-    assert (
-        torch.equal(drawn[0], again[0])
-        and np.array_equal(drawn[1], again[1])
-        and drawn[2] == again[2]
-    )
+    assert torch.equal(drawn[0], again[0])
+    assert np.array_equal(drawn[1], again[1])
+    assert drawn[2] == again[2]
 
 
 class PoisonedGenerator(MLPGenerator):
-    """An MLP generator whose output turns NaN after a given number of forward calls."""
+    """An MLP generator whose output turns NaN after a given number of
+    forward calls."""
 
     def __init__(self, healthy_calls: int) -> None:
         super().__init__(1, 1, hidden=8, depth=1)
@@ -258,11 +266,12 @@ class PoisonedGenerator(MLPGenerator):
         return x * math.nan if self.calls > self.healthy_calls else x
 
 
-def test_nan_guard_names_iteration_and_loss_and_keeps_the_last_good_checkpoint(
+def test_nan_guard_names_iteration_and_loss_and_keeps_last_good_checkpoint(
     tmp_path,
 ):
     seed_everything(0)
-    # Two generator calls per iteration (the D step, then the G step): call 27 is iteration 14's D step.
+    # Two generator calls per iteration (the D step, then the G step): call 27
+    # is iteration 14's D step.
     generator = PoisonedGenerator(healthy_calls=26)
     trainer = Trainer(
         generator,
@@ -280,14 +289,12 @@ def test_nan_guard_names_iteration_and_loss_and_keeps_the_last_good_checkpoint(
         trainer.train(
             40, checkpoint_path=path, checkpoint_every=5, progress=False
         )
-    assert (
-        trainer.iteration == 15
-    )  # found at the next check: the checkpoint due at 15 was not written
+    # Found at the next check: the checkpoint due at 15 was not written.
+    assert trainer.iteration == 15
     good = make_trainer()
     good.load_checkpoint(path)
-    assert good.iteration == 10 and all(
-        torch.isfinite(p).all() for p in parameters(good)
-    )
+    assert good.iteration == 10
+    assert all(torch.isfinite(p).all() for p in parameters(good))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.pt"], (
         "no temporary files are left behind"
     )
@@ -295,7 +302,9 @@ def test_nan_guard_names_iteration_and_loss_and_keeps_the_last_good_checkpoint(
 
 def test_nan_guard_names_the_generator_cost():
     trainer = make_trainer(generator_cost="maximum_likelihood")
-    with torch.no_grad():  # a discriminator certain that everything is real: exp(logit) overflows float32
+    # A discriminator certain that everything is real: exp(logit) overflows
+    # float32.
+    with torch.no_grad():
         trainer.discriminator.net[-1].bias.fill_(200.0)
     with pytest.raises(
         NonFiniteLossError,
@@ -317,9 +326,8 @@ def test_failed_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoint.torch, "save", crash_mid_write)
     with pytest.raises(OSError, match="disk full"):
         trainer.train(2, checkpoint_path=path, progress=False)
-    assert path.read_bytes() == before and [
-        p.name for p in tmp_path.iterdir()
-    ] == ["run.pt"]
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run.pt"]
 
 
 def test_checkpoint_from_another_model_is_a_clear_error(tmp_path):
@@ -327,7 +335,8 @@ def test_checkpoint_from_another_model_is_a_clear_error(tmp_path):
     make_trainer(hidden=8).save_checkpoint(path)
     with pytest.raises(
         ValueError,
-        match=r"different generator: 'net.0.weight' has shape \(8, 1\) in the checkpoint and \(16, 1\)",
+        match=r"different generator: 'net.0.weight' has shape \(8, 1\) "
+        r"in the checkpoint and \(16, 1\)",
     ):
         make_trainer(hidden=16).load_checkpoint(path)
     torch.save({"weights": 1}, tmp_path / "other.pt")
@@ -375,7 +384,8 @@ def test_data_of_the_wrong_shape_is_a_clear_error():
     )
     with pytest.raises(
         ValueError,
-        match=r"data examples have shape \(2,\) but the generator makes \(1,\)",
+        match=r"data examples have shape \(2,\) "
+        r"but the generator makes \(1,\)",
     ):
         trainer.step()
 
@@ -428,13 +438,12 @@ def test_image_tensors_and_a_data_callable():
 def test_optimiser_factories():
     model = nn.Linear(2, 1)
     sgd = sgd_momentum(lr=0.1, momentum=0.7)(model.parameters())
-    assert isinstance(sgd, torch.optim.SGD) and sgd.defaults["momentum"] == 0.7
+    assert isinstance(sgd, torch.optim.SGD)
+    assert sgd.defaults["momentum"] == 0.7
     adam_opt = adam()(model.parameters())
-    assert (
-        isinstance(adam_opt, torch.optim.Adam)
-        and adam_opt.defaults["betas"] == (0.5, 0.999)
-        and adam_opt.defaults["lr"] == 2e-4
-    )
+    assert isinstance(adam_opt, torch.optim.Adam)
+    assert adam_opt.defaults["betas"] == (0.5, 0.999)
+    assert adam_opt.defaults["lr"] == 2e-4
 
 
 def test_mixed_precision_falls_back_to_full_precision_on_cpu():
@@ -446,7 +455,8 @@ def test_mixed_precision_falls_back_to_full_precision_on_cpu():
 def test_progress_bar_shows_live_losses(capsys):
     make_trainer(log_every=2).train(4, progress=True)
     shown = capsys.readouterr().err
-    assert "J_D=" in shown and "D(x)=" in shown and "D(G(z))=" in shown
+    for reading in ("J_D=", "D(x)=", "D(G(z))="):
+        assert reading in shown
 
 
 def test_sampling_mid_run_does_not_change_the_run():
@@ -454,13 +464,12 @@ def test_sampling_mid_run_does_not_change_the_run():
     plain.train(10, progress=False)
     sampled.train(5, progress=False)
     first = sampled.sample(100, seed=3)
-    assert first.shape == (100, 1) and torch.equal(
-        first, sampled.sample(100, seed=3)
-    )
+    assert first.shape == (100, 1)
+    assert torch.equal(first, sampled.sample(100, seed=3))
     sampled.train(5, progress=False)
     assert all(
         torch.equal(a, b)
-        for a, b in zip(parameters(plain), parameters(sampled))
+        for a, b in zip(parameters(plain), parameters(sampled), strict=True)
     )
 
 
@@ -470,7 +479,8 @@ def test_parameters_frozen_by_the_user_stay_frozen():
     first_layer.requires_grad_(False)
     before = first_layer.detach().clone()
     trainer.train(3, progress=False)
-    assert not first_layer.requires_grad and torch.equal(first_layer, before)
+    assert not first_layer.requires_grad
+    assert torch.equal(first_layer, before)
     assert all(
         p.requires_grad for p in trainer.discriminator.net[-1].parameters()
     )

@@ -1,7 +1,13 @@
-"""Glue between the notebooks and the text: only matplotlib, ipywidgets and ``runtime``.
+"""Glue between the notebooks and the text.
+
+Of gan_lib it may use only ``runtime``, and otherwise only plotting, widgets
+and the book tool's glue (``tests/test_layout.py`` enforces it). The
+interactive explorers need the training code, so they live in
+``gan_lib.experiments.explorers``.
 
 - ``text``: ``glue`` numbers and figures into the chapter pages.
-- ``viz``: the book's figure style and colours (data, generator, discriminator).
+- ``viz``: the book's figure style and colours (data, generator,
+  discriminator).
 """
 
 from gan_lib.book import text, viz

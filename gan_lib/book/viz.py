@@ -1,7 +1,8 @@
 """The book's figure style: one palette for the same roles in every chapter.
 
-Data is drawn in near-black, the model/generator in orange, the discriminator in
-green; a second model in blue. Call :func:`use_book_style` once per notebook.
+Data is drawn in near-black, the model/generator in orange, the
+discriminator in green; a second model in blue. Call :func:`use_book_style`
+once per notebook.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ BOOK_STYLE = {
 
 
 def use_book_style() -> None:
-    """Apply the book's matplotlib settings (sizes fit the book's page width)."""
+    """Apply the book's matplotlib settings (sized for its page width)."""
     mpl.rcParams.update(BOOK_STYLE)
 
 

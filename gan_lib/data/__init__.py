@@ -1,7 +1,9 @@
-"""Real image data sets as device tensors, read offline from torchvision's raw layout.
+"""Real image data sets as device tensors, read offline.
 
-- ``images``: MNIST and Fashion-MNIST (and CelebA, opt-in) scaled to [−1, 1], with a
-  clear error that says where to put the files when they are missing.
+The files are read in torchvision's raw layout under one data root.
+
+- ``images``: MNIST and Fashion-MNIST (and CelebA, opt-in) scaled to [−1, 1],
+  with a clear error that says where to put the files when they are missing.
 """
 
 from gan_lib.data import images

@@ -1,11 +1,12 @@
-"""Real image data for the image chapters: MNIST and Fashion-MNIST, optionally CelebA.
+"""Real images for the image chapters: MNIST, Fashion-MNIST, optionally CelebA.
 
 The loaders are torchvision's own (``torchvision.datasets``), reading the raw
 files under one data root:
 
 - the root is ``$GAN_BOOK_DATA`` when set, else ``~/.cache/gan_book``;
-- files are read with ``download=False`` unless a caller passes ``download=True``
-  explicitly; tests and the ``smoke``/``cpu`` notebook runs never download;
+- files are read with ``download=False`` unless a caller passes
+  ``download=True`` explicitly; tests and the ``smoke``/``cpu`` notebook runs
+  never download;
 - a data set that is absent offline stops with :class:`DatasetNotFoundError`,
   whose message says where the files go and how to get them.
 
@@ -14,11 +15,11 @@ generator's Tanh output:
 
 .. math:: x = 2\\,\\frac{u}{255} - 1 .
 
-Small data sets (60,000 images of 28×28 are 188 MB as float32) are kept as one
-tensor on the training device (:func:`load_images`), so that drawing a minibatch
-is one indexing operation on the device and a training step does no per-batch
-host work. :func:`image_loader` is the ``DataLoader`` path for data that do not
-fit in memory (CelebA, for instance).
+Small data sets (60,000 images of 28×28 are 188 MB as float32) are kept as
+one tensor on the training device (:func:`load_images`), so that drawing a
+minibatch is one indexing operation on the device and a training step does no
+per-batch host work. :func:`image_loader` is the ``DataLoader`` path for data
+that do not fit in memory (CelebA, for instance).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ __all__ = [
 DATA_ENV = "GAN_BOOK_DATA"
 DEFAULT_ROOT = Path("~/.cache/gan_book")
 
-# Name in the book -> (torchvision class name, folder torchvision reads under the root, citation).
+# Name in the book -> (torchvision class name,
+#                      folder torchvision reads under the root, citation).
 DATASETS = {
     "mnist": ("MNIST", "MNIST", "LeCun et al. 1998"),
     "fashion_mnist": (
@@ -72,7 +74,10 @@ class DatasetNotFoundError(FileNotFoundError):
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
-    """The folder that holds the data sets: ``root`` if given, else ``$GAN_BOOK_DATA``, else ``~/.cache/gan_book``."""
+    """The folder that holds the data sets.
+
+    ``root`` if given, else ``$GAN_BOOK_DATA``, else ``~/.cache/gan_book``.
+    """
     if root is None:
         root = os.environ.get(DATA_ENV, "").strip() or DEFAULT_ROOT
     return Path(root).expanduser()
@@ -91,15 +96,20 @@ def _dataset_class(name: str):
 
 
 def missing_data_message(name: str, root: Path) -> str:
-    """What to do when data set ``name`` is not under ``root``: where the files go and how to get them."""
+    """What to do when data set ``name`` is not under ``root``.
+
+    The message says where the files go and how to get them.
+    """
     folder = root / DATASETS[name][1] / "raw"
     files = ", ".join(RAW_FILES)
     return (
         f"The {name} data set is not in {folder}.\n"
-        f"Either (a) put the four uncompressed files there ({files}), or set {DATA_ENV} to a folder that "
-        f"holds {DATASETS[name][1]}/raw/ (the project's shared data folder ../shared/data, for instance); "
-        f"or (b) on a machine with internet, download it once with "
-        f"gan_lib.data.images.load_images({name!r}, download=True), which stores it under {root}."
+        f"Either (a) put the four uncompressed files there ({files}), "
+        f"or set {DATA_ENV} to a folder that holds {DATASETS[name][1]}/raw/ "
+        "(the project's shared data folder ../shared/data, for instance); "
+        "or (b) on a machine with internet, download it once with "
+        f"gan_lib.data.images.load_images({name!r}, download=True), "
+        f"which stores it under {root}."
     )
 
 
@@ -110,9 +120,10 @@ def torchvision_dataset(
     root: str | os.PathLike | None = None,
     transform=None,
 ):
-    """torchvision's dataset object for ``name`` (``mnist`` or ``fashion_mnist``) under :func:`data_root`.
+    """torchvision's dataset object for ``name`` under :func:`data_root`.
 
-    Never downloads unless ``download=True``; a missing data set raises
+    ``name`` is ``mnist`` or ``fashion_mnist``. Never downloads unless
+    ``download=True``; a missing data set raises
     :class:`DatasetNotFoundError` with instructions.
     """
     dataset_class, folder = _dataset_class(name), data_root(root)
@@ -120,7 +131,8 @@ def torchvision_dataset(
         return dataset_class(
             str(folder), train=train, download=download, transform=transform
         )
-    except RuntimeError as err:  # torchvision's "Dataset not found. You can use download=True ..."
+    except RuntimeError as err:
+        # torchvision's "Dataset not found. You can use download=True ..."
         raise DatasetNotFoundError(missing_data_message(name, folder)) from err
     except OSError as err:  # a download that failed (offline, mirror down)
         if not download:
@@ -132,22 +144,30 @@ def torchvision_dataset(
 
 
 def to_gan_range(pixels: torch.Tensor) -> torch.Tensor:
-    """x = 2u/255 − 1: uint8 pixels u in {0, …, 255} to floats in [−1, 1] (the range of G's Tanh)."""
+    """x = 2u/255 − 1: uint8 pixels u in {0, …, 255} to floats in [−1, 1].
+
+    [−1, 1] is the range of the generator's Tanh output.
+    """
     if pixels.dtype != torch.uint8:
         raise TypeError(
-            f"to_gan_range expects uint8 pixels in 0..255, got dtype {pixels.dtype}"
+            "to_gan_range expects uint8 pixels in 0..255, "
+            f"got dtype {pixels.dtype}"
         )
     return pixels.float().mul_(2.0 / 255.0).sub_(1.0)
 
 
 def to_unit_range(x: torch.Tensor) -> torch.Tensor:
-    """u = (x + 1)/2: images in [−1, 1] back to [0, 1] for display (clamped)."""
+    """u = (x + 1)/2, clamped: images in [−1, 1] to [0, 1] for display."""
     return x.add(1.0).div(2.0).clamp(0.0, 1.0)
 
 
 @dataclass(frozen=True)
 class ImageData:
-    """A data set held as tensors on one device: ``images`` (N, 1, 28, 28) in [−1, 1] and ``labels`` (N,)."""
+    """A data set held as tensors on one device.
+
+    ``images`` has shape (N, 1, 28, 28) with values in [−1, 1]; ``labels``
+    has shape (N,).
+    """
 
     images: torch.Tensor
     labels: torch.Tensor
@@ -158,7 +178,10 @@ class ImageData:
     def sample(
         self, batch_size: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        """A minibatch of ``batch_size`` images drawn uniformly with replacement, on the data's device."""
+        """``batch_size`` images drawn uniformly with replacement.
+
+        The indices are drawn on the data's device, so no host work is done.
+        """
         index = torch.randint(
             len(self),
             (batch_size,),
@@ -176,7 +199,9 @@ def load_images(
     download: bool = False,
     root: str | os.PathLike | None = None,
 ) -> ImageData:
-    """The whole data set as one float tensor on ``device``, scaled to [−1, 1], shape (N, 1, 28, 28).
+    """The whole data set as one float tensor on ``device``.
+
+    The images are scaled to [−1, 1] and have shape (N, 1, 28, 28).
 
     ``limit`` keeps the first ``limit`` images (for the ``smoke`` profile).
     """
@@ -203,12 +228,14 @@ def image_loader(
     num_workers: int = 0,
     seed: int = 0,
 ) -> DataLoader:
-    """A shuffling ``DataLoader`` of (images in [−1, 1], labels): the path for data that do not fit on the device."""
+    """A shuffling ``DataLoader`` of (images in [−1, 1], labels).
+
+    The path for data that do not fit on the device.
+    """
     import torchvision.transforms as T
 
-    transform = T.Compose(
-        [T.ToTensor(), T.Normalize((0.5,), (0.5,))]
-    )  # (u/255 − 0.5)/0.5 = 2u/255 − 1
+    # ToTensor gives u/255; then (u/255 − 0.5)/0.5 = 2u/255 − 1
+    transform = T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))])
     dataset = torchvision_dataset(
         name, train=train, download=download, root=root, transform=transform
     )
@@ -230,10 +257,13 @@ def celeba_loader(
     num_workers: int = 2,
     seed: int = 0,
 ) -> DataLoader:
-    """CelebA faces, centre-cropped and resized to ``image_size``, in [−1, 1] (``gpu`` profile only, optional).
+    """CelebA faces, centre-cropped, resized to ``image_size``, in [−1, 1].
 
-    torchvision downloads CelebA from Google Drive, which often refuses (quota);
-    a failure raises :class:`DatasetNotFoundError` that says what to do.
+    Optional, and used at the ``gpu`` profile only.
+
+    torchvision downloads CelebA from Google Drive, which often refuses
+    (quota); a failure raises :class:`DatasetNotFoundError` that says what to
+    do.
     """
     import torchvision.datasets
     import torchvision.transforms as T
@@ -251,14 +281,18 @@ def celeba_loader(
         dataset = torchvision.datasets.CelebA(
             str(folder), split="train", download=download, transform=transform
         )
-    except (
-        Exception
-    ) as err:  # torchvision raises RuntimeError, OSError or gdown errors here
+    except Exception as err:
+        # torchvision raises RuntimeError, OSError or gdown's own errors here
+        celeba = folder / "celeba"
         raise DatasetNotFoundError(
-            f"CelebA could not be loaded from {folder / 'celeba'} ({type(err).__name__}: {err}).\n"
-            "Its Google Drive download is often over quota. Download img_align_celeba.zip and the list_*.txt / "
-            f"identity_CelebA.txt files by hand from https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html into "
-            f"{folder / 'celeba'} (unzip the images there), then call celeba_loader(download=False). "
+            f"CelebA could not be loaded from {celeba} "
+            f"({type(err).__name__}: {err}).\n"
+            "Its Google Drive download is often over quota. "
+            "Download img_align_celeba.zip and the list_*.txt / "
+            "identity_CelebA.txt files by hand from "
+            "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html into "
+            f"{celeba} (unzip the images there), "
+            "then call celeba_loader(download=False). "
             "The MNIST chapters do not need CelebA."
         ) from err
     return DataLoader(

@@ -1,13 +1,18 @@
 """What the chapters measure.
 
-- ``coverage``: mode coverage on the 2D mixtures of Chapter 8 (modes hit, high-quality
-  samples, reverse KL to the uniform over modes).
-- ``classifier``: the reference classifiers (one per data set) and their training recipe.
-- ``sample_quality``: the Fréchet classifier distance and class agreement of samples.
-- ``latent``: interpolation, latent arithmetic, stroke attributes, the D-feature probe.
-- ``coupling``: how much batch norm couples the samples of a minibatch, and training a
-  reference/virtual batch-norm generator with periodic refresh of its statistics.
-- ``cost_gradients``: which samples each generator cost learns from (Chapter 7).
+- ``coverage``: mode coverage on the 2D mixtures of Chapter 8 (modes hit,
+  high-quality samples, reverse KL to the uniform over modes).
+- ``classifier``: the reference classifiers (one per data set) and their
+  training recipe.
+- ``sample_quality``: the Fréchet classifier distance and class agreement of
+  samples.
+- ``latent``: interpolation, latent arithmetic, stroke attributes, the
+  D-feature probe (Chapter 10).
+- ``coupling``: how much batch norm couples the samples of a minibatch, and
+  training a reference/virtual batch-norm generator with periodic refresh of
+  its statistics (Chapter 12).
+- ``cost_gradients``: which samples each generator cost learns from
+  (Chapter 7).
 """
 
 from gan_lib.evaluation import (

@@ -1,24 +1,28 @@
-"""Reference classifiers: the book's instruments for measuring generated images.
+"""Reference classifiers: the book's instruments for generated images.
 
-A small CNN (two 5×5 convolutions with max pooling, a 64-unit feature layer,
-ten logits) for 28×28 grayscale images, trained on the 60,000 training images of
-one data set. The book ships two, one per data set of :mod:`gan_lib.data.images`:
+A small CNN (two 5×5 convolutions with max pooling, a 64-unit feature
+layer, ten logits) for 28×28 grayscale images, trained on the 60,000 training
+images of one data set. The book ships two, one per data set of
+:mod:`gan_lib.data.images`:
 
-- ``mnist``: ``gan_lib/checkpoints/mnist_classifier.pt``; its held-out accuracy on
-  the 10,000 test digits is tested (≥ 99%);
-- ``fashion_mnist``: ``gan_lib/checkpoints/fashion_mnist_classifier.pt``, the same
-  network and recipe on Fashion-MNIST's ten kinds of clothing, a harder task
-  (tested ≥ 90%; Xiao et al. 2017 report 87–92% for classic classifiers).
+- ``mnist``: ``gan_lib/checkpoints/mnist_classifier.pt``; its held-out
+  accuracy on the 10,000 test digits is tested (≥ 99%);
+- ``fashion_mnist``: ``gan_lib/checkpoints/fashion_mnist_classifier.pt``, the
+  same network and recipe on Fashion-MNIST's ten kinds of clothing, a harder
+  task (tested ≥ 90%; Xiao et al. 2017 report 87–92% for classic
+  classifiers).
 
 Their 64 features feed the Fréchet classifier distance in
-:mod:`gan_lib.evaluation.sample_quality`. A classifier is a measuring device, not a GAN
-part, so it may pool (the DCGAN guidelines are for G and D). The class keeps the
-name ``MNISTClassifier`` of the MNIST format it reads.
+:mod:`gan_lib.evaluation.sample_quality`. A classifier is a measuring device,
+not a GAN part, so it may pool (the DCGAN guidelines are for G and D). The
+class keeps the name ``MNISTClassifier`` of the MNIST format it reads.
 
-Each checkpoint (and its training log beside it) is reproduced on CPU in a few minutes by::
+Each checkpoint (and its training log beside it) is reproduced on CPU in a
+few minutes by::
 
-    GAN_BOOK_DATA=../shared/data python -m gan_lib.evaluation.classifier --train --dataset mnist
-    GAN_BOOK_DATA=../shared/data python -m gan_lib.evaluation.classifier --train --dataset fashion_mnist
+    export GAN_BOOK_DATA=../shared/data
+    python -m gan_lib.evaluation.classifier --train --dataset mnist
+    python -m gan_lib.evaluation.classifier --train --dataset fashion_mnist
 
 Inputs are images in [−1, 1] of shape (N, 1, 28, 28), the scale of
 :func:`gan_lib.data.images.load_images` and of a generator's Tanh output.
@@ -61,7 +65,11 @@ NUM_CLASSES = 10
 
 
 class MNISTClassifier(nn.Module):
-    """p(y | x) as logits for 28×28 grayscale images: conv(5×5)–ReLU–pool ×2, a ``feature_dim``-unit ReLU layer φ(x), then 10 logits."""
+    """p(y | x) as logits for 28×28 grayscale images.
+
+    conv(5×5)–ReLU–pool ×2, a ``feature_dim``-unit ReLU layer φ(x), then 10
+    logits.
+    """
 
     def __init__(self, width: int = 16, feature_dim: int = 64) -> None:
         super().__init__()
@@ -69,10 +77,10 @@ class MNISTClassifier(nn.Module):
         self.body = nn.Sequential(
             nn.Conv2d(1, width, 5, padding=2),
             nn.ReLU(),
-            nn.MaxPool2d(2),  # 28 → 14
+            nn.MaxPool2d(2),  # (width) x 14 x 14
             nn.Conv2d(width, 2 * width, 5, padding=2),
             nn.ReLU(),
-            nn.MaxPool2d(2),  # 14 → 7
+            nn.MaxPool2d(2),  # (2 width) x 7 x 7
             nn.Flatten(),
             nn.Linear(2 * width * 49, feature_dim),
             nn.ReLU(),
@@ -80,10 +88,14 @@ class MNISTClassifier(nn.Module):
         self.head = nn.Linear(feature_dim, NUM_CLASSES)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """φ(x) ∈ R^feature_dim: the penultimate layer, the space of the Fréchet classifier distance."""
+        """φ(x) ∈ R^feature_dim, the penultimate layer.
+
+        This is the space of the Fréchet classifier distance.
+        """
         if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(
-                f"the reference classifier expects images of shape (batch, 1, 28, 28) in [-1, 1], got {tuple(x.shape)}"
+                "the reference classifier expects images of shape "
+                f"(batch, 1, 28, 28) in [-1, 1], got {tuple(x.shape)}"
             )
         return self.body(x)
 
@@ -95,7 +107,10 @@ class MNISTClassifier(nn.Module):
 def in_batches(
     function, images: torch.Tensor, batch_size: int = 1000
 ) -> torch.Tensor:
-    """``function`` applied to ``images`` chunk by chunk (no gradients), concatenated."""
+    """``function`` applied to ``images`` chunk by chunk, concatenated.
+
+    Runs without gradients, so a large set fits in memory.
+    """
     return torch.cat([function(chunk) for chunk in images.split(batch_size)])
 
 
@@ -114,7 +129,11 @@ def train_classifier(
     seed: int = 0,
     log=print,
 ) -> MNISTClassifier:
-    """Minimise the cross-entropy −E log p(y | x) with Adam, the learning rate decaying linearly to 0."""
+    """Minimise the cross-entropy −E log p(y | x) with Adam.
+
+    The learning rate decays linearly to 0 over ``epochs``.
+    """
+    # the shuffling has its own generator; the global seed fixes the init
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     model = MNISTClassifier().to(train.images.device)
@@ -128,10 +147,13 @@ def train_classifier(
         order = torch.randperm(len(train), generator=generator).to(
             train.images.device
         )
+        # summed on the device: .item() every step would sync with the GPU
         total = torch.zeros((), device=train.images.device)
-        for index in order[: steps_per_epoch * batch_size].view(
+        # drop the last partial batch, so every step sees batch_size images
+        batches = order[: steps_per_epoch * batch_size].view(
             steps_per_epoch, batch_size
-        ):
+        )
+        for index in batches:
             loss = F.cross_entropy(
                 model(train.images[index]), train.labels[index]
             )
@@ -140,19 +162,25 @@ def train_classifier(
             optimizer.step()
             schedule.step()
             total += loss.detach()
+        mean_loss = total.item() / steps_per_epoch
         log(
-            f"epoch {epoch + 1}/{epochs}: mean training cross-entropy {total.item() / steps_per_epoch:.4f} nats"
+            f"epoch {epoch + 1}/{epochs}: "
+            f"mean training cross-entropy {mean_loss:.4f} nats"
         )
     return model.eval()
 
 
 def reference_checkpoint(dataset: str) -> Path:
-    """Where the shipped reference classifier for ``dataset`` (``mnist`` or ``fashion_mnist``) lives."""
+    """Where the shipped reference classifier for ``dataset`` lives.
+
+    ``dataset`` is ``mnist`` or ``fashion_mnist``.
+    """
     try:
         return REFERENCE_CHECKPOINTS[dataset]
     except KeyError:
         raise ValueError(
-            f"No reference classifier for {dataset!r}. Valid data sets: {', '.join(REFERENCE_CHECKPOINTS)}."
+            f"No reference classifier for {dataset!r}. "
+            f"Valid data sets: {', '.join(REFERENCE_CHECKPOINTS)}."
         ) from None
 
 
@@ -162,7 +190,11 @@ def load_reference_classifier(
     *,
     dataset: str = "mnist",
 ) -> MNISTClassifier:
-    """The shipped reference classifier for ``dataset`` (or the one at ``path``), in eval mode on ``device`` (loads on CPU)."""
+    """The shipped reference classifier for ``dataset``.
+
+    Or the one at ``path``; loaded on CPU, returned in eval mode on
+    ``device``.
+    """
     path = reference_checkpoint(dataset) if path is None else path
     saved = checkpoint.read_checkpoint(path)
     model = MNISTClassifier(**saved["config"])
@@ -171,9 +203,15 @@ def load_reference_classifier(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: train the reference classifier and save checkpoint + log, or evaluate a checkpoint."""
+    """Command line: evaluate a checkpoint, or with ``--train`` make one.
+
+    Training saves the checkpoint and its log (the command and every epoch's
+    loss) beside it.
+    """
     parser = argparse.ArgumentParser(
-        description="Train or evaluate one of the GAN Book's reference classifiers."
+        description=(
+            "Train or evaluate one of the GAN Book's reference classifiers."
+        )
     )
     parser.add_argument(
         "--train",
@@ -200,9 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out = args.out or reference_checkpoint(args.dataset)
     test = load_images(args.dataset, train=False, download=args.download)
     if not args.train:
-        print(
-            f"{args.out}: test accuracy {accuracy(load_reference_classifier(args.out), test):.4f}"
-        )
+        model = load_reference_classifier(args.out)
+        print(f"{args.out}: test accuracy {accuracy(model, test):.4f}")
         return
     lines: list[str] = []
 
@@ -210,8 +247,12 @@ def main(argv: list[str] | None = None) -> None:
         print(line, flush=True)
         lines.append(line)
 
+    # the first line is the command that re-makes this checkpoint; the
+    # metadata keeps it without the "  (torch ...)" note
     log(
-        f"python -m gan_lib.evaluation.classifier --train --dataset {args.dataset} --epochs {args.epochs} --seed {args.seed}  (torch {torch.__version__}, {torch.get_num_threads()} threads)"
+        "python -m gan_lib.evaluation.classifier --train"
+        f" --dataset {args.dataset} --epochs {args.epochs} --seed {args.seed}"
+        f"  (torch {torch.__version__}, {torch.get_num_threads()} threads)"
     )
     start = time.perf_counter()
     model = train_classifier(
@@ -222,7 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     test_accuracy = accuracy(model, test)
     log(
-        f"test accuracy on the 10,000 {args.dataset} test images: {test_accuracy:.4f}; training took {time.perf_counter() - start:.0f} s"
+        f"test accuracy on the 10,000 {args.dataset} test images: "
+        f"{test_accuracy:.4f}; "
+        f"training took {time.perf_counter() - start:.0f} s"
     )
     metadata = {
         "dataset": args.dataset,

@@ -1,36 +1,46 @@
-"""Batch norm's side effect, measured: do samples of one minibatch resemble each other?
+"""Batch norm's side effect, measured: are a minibatch's samples alike?
 
-A generator with batch norm in training mode normalises every channel with the
-statistics of its own minibatch, so G(z_i) depends on the other z_j of the batch
-(Goodfellow 2016, §4.2). Samples of one batch then share features. We measure that
-with a ratio of mean squared distances in a feature space f (the reference
-classifier's features, or a scalar such as ink or stroke thickness).
+A generator with batch norm in training mode normalises every channel with
+the statistics of its own minibatch, so G(z_i) depends on the other z_j of
+the batch (Goodfellow 2016, §4.2). Samples of one batch then share features.
+We measure that with a ratio of mean squared distances in a feature space f
+(the reference classifier's features, or a scalar such as ink or stroke
+thickness).
 
-Draw B minibatches of m samples, f_{b,i} for batch b and member i. The mean squared
-distance between two members of one batch, and between members of two different
-batches, are
+Draw B minibatches of m samples, f_{b,i} for batch b and member i. The mean
+squared distance between two members of one batch, and between members of
+two different batches, are
 
-.. math:: W = \\frac{1}{B\\,m(m-1)} \\sum_b \\sum_{i \\ne j} \\lVert f_{b,i} - f_{b,j} \\rVert^2, \\qquad
-          A = \\frac{1}{B(B-1)\\,m^2} \\sum_{b \\ne b'} \\sum_{i, j} \\lVert f_{b,i} - f_{b',j} \\rVert^2 ,
+.. math::
 
-and the **coupling ratio** is ρ = W / A. If the samples are independent (batch
-membership does not matter) both are 2 tr Cov f and ρ = 1 in expectation. If every
-batch shares an offset, f_{b,i} = c_b + e_{b,i} with c_b of total variance τ² and
-independent e of total variance σ², then W = 2σ² and A = 2(σ² + τ²), so
+   W = \\frac{1}{B\\,m(m-1)} \\sum_b \\sum_{i \\ne j}
+       \\lVert f_{b,i} - f_{b,j} \\rVert^2, \\qquad
+   A = \\frac{1}{B(B-1)\\,m^2} \\sum_{b \\ne b'} \\sum_{i, j}
+       \\lVert f_{b,i} - f_{b',j} \\rVert^2 ,
 
-.. math:: \\mathbb{E}\\,W / \\mathbb{E}\\,A = \\frac{\\sigma^2}{\\sigma^2 + \\tau^2} ,
+and the **coupling ratio** is ρ = W / A. If the samples are independent
+(batch membership does not matter) both are 2 tr Cov f and ρ = 1 in
+expectation. If every batch shares an offset, f_{b,i} = c_b + e_{b,i} with
+c_b of total variance τ² and independent e of total variance σ², then
+W = 2σ² and A = 2(σ² + τ²), so
 
-and 1 − ρ is the share of the variance that the batch explains (an intraclass
-correlation). Both sums are computed exactly from per-batch sums, in O(B m d).
+.. math::
 
-:func:`batch_coupling` draws the minibatches from a generator in training mode
-(batch statistics, as during training) and restores every buffer afterwards, so
-measuring does not move batch norm's running averages.
+   \\mathbb{E}\\,W / \\mathbb{E}\\,A
+   = \\frac{\\sigma^2}{\\sigma^2 + \\tau^2} ,
 
-:func:`train_with_reference_refresh` trains a generator with reference or virtual
-batch norm (:mod:`gan_lib.nn.normalization`): it recomputes the reference statistics
-from the same fixed reference z every ``every`` iterations, and records how far the
-stale statistics had drifted each time.
+and 1 − ρ is the share of the variance that the batch explains (an
+intraclass correlation). Both sums are computed exactly from per-batch sums,
+in O(B m d).
+
+:func:`batch_coupling` draws the minibatches from a generator in training
+mode (batch statistics, as during training) and restores every buffer
+afterwards, so measuring does not move batch norm's running averages.
+
+:func:`train_with_reference_refresh` trains a generator with reference or
+virtual batch norm (:mod:`gan_lib.nn.normalization`): it recomputes the
+reference statistics from the same fixed reference z every ``every``
+iterations, and records how far the stale statistics had drifted each time.
 """
 
 from __future__ import annotations
@@ -62,7 +72,10 @@ Feature = Callable[[torch.Tensor], torch.Tensor]
 
 @dataclass(frozen=True)
 class Coupling:
-    """Within-batch and across-batch mean squared distances, their ratio and its jackknife standard error."""
+    """Within- and across-batch mean squared distances and their ratio.
+
+    With the ratio's jackknife standard error.
+    """
 
     within: float  # W
     across: float  # A
@@ -73,7 +86,7 @@ class Coupling:
 
 
 def _pair_sums(features: np.ndarray) -> tuple[np.ndarray, float]:
-    """Per-batch sums of ‖f_i − f_j‖² over ordered pairs, and the same sum over all B·m samples.
+    """Per-batch sums of ‖f_i − f_j‖² over ordered pairs, and over all B·m.
 
     For n vectors, Σ_{i,j} ‖f_i − f_j‖² = 2n Σ_i ‖f_i‖² − 2‖Σ_i f_i‖².
     """
@@ -90,6 +103,7 @@ def _ratio_from(
     per_batch: np.ndarray, total: float, batches: int, m: int
 ) -> tuple[float, float]:
     within_pairs = batches * m * (m - 1)
+    # all ordered pairs of the B·m samples minus the B·m² within one batch
     across_pairs = (batches * m) ** 2 - batches * m * m
     within = per_batch.sum() / within_pairs
     across = (total - per_batch.sum()) / across_pairs
@@ -97,10 +111,12 @@ def _ratio_from(
 
 
 def coupling_ratio(features: torch.Tensor | np.ndarray) -> Coupling:
-    """ρ = W / A for features of shape (B, m) (scalars) or (B, m, d): B batches of m samples each.
+    """ρ = W / A for B batches of m samples each.
 
-    Needs B ≥ 3 (for the jackknife) and m ≥ 2. The standard error is the delete-one-batch
-    jackknife: ρ recomputed B times, each time without one batch, SE² = (B−1)/B Σ (ρ₋b − ρ̄)².
+    ``features`` has shape (B, m) (scalars) or (B, m, d). Needs B ≥ 3 (for
+    the jackknife) and m ≥ 2. The standard error is the delete-one-batch
+    jackknife: ρ recomputed B times, each time without one batch,
+    SE² = (B−1)/B Σ (ρ₋b − ρ̄)².
     """
     array = np.asarray(
         features.detach().cpu()
@@ -112,16 +128,19 @@ def coupling_ratio(features: torch.Tensor | np.ndarray) -> Coupling:
         array = array[:, :, None]
     if array.ndim != 3 or array.shape[0] < 3 or array.shape[1] < 2:
         raise ValueError(
-            f"features must have shape (batches >= 3, batch size >= 2[, d]), got {array.shape}"
+            "features must have shape (batches >= 3, batch size >= 2[, d]), "
+            f"got {array.shape}"
         )
     batches, m, _ = array.shape
     per_batch, total = _pair_sums(array)
     within, across = _ratio_from(per_batch, total, batches, m)
     if across <= 0:
         raise ValueError(
-            "all samples have the same features: the across-batch distance is 0 and the ratio is undefined"
+            "all samples have the same features: the across-batch distance "
+            "is 0 and the ratio is undefined"
         )
-    # Jackknife: removing batch b removes its within-pair sum and its pairs with every other sample.
+    # Jackknife: removing batch b removes its within-pair sum and its pairs
+    # with every other sample.
     squares = (array**2).sum(axis=(1, 2))
     sums = array.sum(axis=1)
     grand_squares, grand_sum = squares.sum(), sums.sum(axis=0)
@@ -147,7 +166,9 @@ def coupling_ratio(features: torch.Tensor | np.ndarray) -> Coupling:
 
 @contextlib.contextmanager
 def preserved_state(model: nn.Module, train: bool) -> Iterator[nn.Module]:
-    """Inside the block ``model`` is in train (or eval) mode; afterwards its buffers and its mode are as before.
+    """Inside the block ``model`` is in train (or eval) mode; then restored.
+
+    Afterwards its buffers and its mode are as before.
 
     Batch norm in training mode updates ``running_mean``, ``running_var`` and
     ``num_batches_tracked`` on every forward pass; this puts them back.
@@ -174,12 +195,14 @@ def generated_batches(
     seed: int = 0,
     train: bool = True,
 ) -> torch.Tensor:
-    """``batches`` separate forward passes of ``batch_size`` z each, shape (B, m, C, H, W), on the CPU.
+    """``batches`` separate forward passes of ``batch_size`` z each.
 
-    ``train=True`` uses each batch's own statistics in batch norm, as during training;
-    the generator's buffers and mode are restored afterwards.
+    Returns a (B, m, C, H, W) tensor on the CPU. ``train=True`` uses each
+    batch's own statistics in batch norm, as during training; the
+    generator's buffers and mode are restored afterwards.
     """
     device = next(generator.parameters()).device
+    # z drawn on the CPU from its own stream: the same z on every device
     stream = torch.Generator().manual_seed(seed)
     with preserved_state(generator, train):
         out = [
@@ -204,10 +227,11 @@ def batch_coupling(
     seed: int = 0,
     train: bool = True,
 ) -> dict[str, Coupling]:
-    """The coupling ratio of ``generator``'s samples in each feature space, from ``batches`` minibatches of ``batch_size``.
+    """The coupling ratio of ``generator``'s samples in each feature space.
 
-    ``features`` maps a name to a function of images (N, C, H, W) → (N,) or (N, d); it gets them on
-    the generator's device.
+    Measured on ``batches`` minibatches of ``batch_size``. ``features`` maps
+    a name to a function of images (N, C, H, W) → (N,) or (N, d); it gets
+    them on the generator's device.
     """
     images = generated_batches(generator, batch_size, batches, seed, train)
     flat = images.flatten(0, 1).to(next(generator.parameters()).device)
@@ -219,7 +243,7 @@ def batch_coupling(
     }
 
 
-# ---------------------------------------------------------------------- training a reference-norm generator
+# ---------------------------------------- training a reference-norm generator
 def _reference_statistics(
     model: nn.Module,
 ) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -234,10 +258,14 @@ def statistics_drift(
     new: list[tuple[torch.Tensor, torch.Tensor]],
     eps: float = 1e-5,
 ) -> float:
-    """max over layers and channels of |μ_new − μ_old| / √(v_new + ε): how many standard deviations the stale mean was off."""
+    """max over layers and channels of |μ_new − μ_old| / √(v_new + ε).
+
+    How many standard deviations the stale mean was off.
+    """
     return max(
         float(((mu_new - mu_old).abs() / torch.sqrt(v_new + eps)).max())
-        for (mu_old, _), (mu_new, v_new) in zip(old, new)
+        # one (mean, var) pair per layer of the same generator in both
+        for (mu_old, _), (mu_new, v_new) in zip(old, new, strict=True)
     )
 
 
@@ -247,18 +275,24 @@ def train_with_reference_refresh(
     reference_z: torch.Tensor,
     every: int = 1,
 ) -> list[float]:
-    """Train ``trainer`` for ``iterations`` iterations, refreshing G's reference statistics every ``every`` iterations.
+    """Train ``trainer``, refreshing G's reference statistics periodically.
 
-    Before each block of ``every`` iterations, :func:`gan_lib.nn.normalization.set_reference_batch`
-    recomputes the statistics of every reference/virtual batch-norm layer of the generator from
-    the same fixed ``reference_z`` with the current weights (Salimans et al. 2016 recompute them at
-    every step; ``every=1`` does the same, without the gradient through them). The first block
-    starts with a refresh too, so the trainer may be fresh. Returns, for every refresh after the
-    first, the :func:`statistics_drift` of the statistics it replaced.
+    Before each block of ``every`` iterations,
+    :func:`gan_lib.nn.normalization.set_reference_batch` recomputes the
+    statistics of every reference/virtual batch-norm layer of the generator
+    from the same fixed ``reference_z`` with the current weights (Salimans et
+    al. 2016 recompute them at every step; ``every=1`` does the same, without
+    the gradient through them). The first block starts with a refresh too,
+    so the trainer may be fresh.
+
+    Returns:
+        For every refresh after the first, the :func:`statistics_drift` of
+        the statistics it replaced.
     """
     if not isinstance(every, int) or every < 1:
         raise ValueError(
-            f"every must be an integer >= 1 (iterations between refreshes), got {every!r}"
+            "every must be an integer >= 1 (iterations between refreshes), "
+            f"got {every!r}"
         )
     if not isinstance(iterations, int) or iterations < 0:
         raise ValueError(
@@ -266,7 +300,8 @@ def train_with_reference_refresh(
         )
     reference_z = reference_z.to(trainer.device)
     drifts: list[float] = []
-    in_use = None  # the statistics of the last refresh: training steps never change them
+    # the statistics of the last refresh: training steps never change them
+    in_use = None
     for start in range(0, iterations, every):
         set_reference_batch(trainer.generator, reference_z)
         refreshed = _reference_statistics(trainer.generator)

@@ -1,15 +1,20 @@
-"""Mode coverage on the 2D benchmarks: the metrics of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
+"""Mode coverage on the 2D benchmarks.
 
-Given n generator samples x_i and the K centres μ_k of an isotropic mixture with std σ:
+The metrics of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
+Given n generator samples x_i and the K centres μ_k of an isotropic mixture
+with std σ:
 
 - each sample is assigned to its nearest mode, k(x) = argmin_k ‖x − μ_k‖;
-- a sample is *high quality* if ‖x − μ_k(x)‖ < 3σ (the papers' "within three standard deviations");
-- a mode is *captured* if it is the nearest mode of at least one high-quality sample
-  (VEEGAN's wording; PacGAN's released code counts the same way, with no minimum count);
-- the *reverse KL* is KL(q̂ ‖ u) = Σ_k q̂_k log(K q̂_k), in nats, between the histogram q̂ of the
-  nearest-mode assignments of *all* samples and the uniform u_k = 1/K of the target.
-  An empty bin contributes 0 (the limit of q log q as q → 0), and u has no empty bins, so the
-  value is always finite and at most log K (every sample at one mode). No smoothing is needed.
+- a sample is *high quality* if ‖x − μ_k(x)‖ < 3σ (the papers' "within
+  three standard deviations");
+- a mode is *captured* if it is the nearest mode of at least one
+  high-quality sample (VEEGAN's wording; PacGAN's released code counts the
+  same way, with no minimum count);
+- the *reverse KL* is KL(q̂ ‖ u) = Σ_k q̂_k log(K q̂_k), in nats, between the
+  histogram q̂ of the nearest-mode assignments of *all* samples and the
+  uniform u_k = 1/K of the target. An empty bin contributes 0 (the limit of
+  q log q as q → 0), and u has no empty bins, so the value is always finite
+  and at most log K (every sample at one mode). No smoothing is needed.
 
 The papers evaluate 2,500 samples per trained model (:data:`EVAL_SAMPLES`).
 """
@@ -19,7 +24,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 import torch
@@ -42,7 +46,7 @@ __all__ = [
 EVAL_SAMPLES = 2_500
 HIGH_QUALITY_STDS = 3.0
 
-Samples = Union[np.ndarray, torch.Tensor]
+Samples = np.ndarray | torch.Tensor
 
 
 def _as_points(samples: Samples) -> np.ndarray:
@@ -62,7 +66,8 @@ def _as_points(samples: Samples) -> np.ndarray:
         )
     if not np.isfinite(points).all():
         raise ValueError(
-            "samples contain NaN or Inf: the generator has diverged; evaluate an earlier snapshot."
+            "samples contain NaN or Inf: the generator has diverged; "
+            "evaluate an earlier snapshot."
         )
     return points
 
@@ -70,8 +75,13 @@ def _as_points(samples: Samples) -> np.ndarray:
 def nearest_modes(
     samples: Samples, modes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For each sample, k(x) = argmin_k ‖x − μ_k‖ and the distance ‖x − μ_k(x)‖."""
+    """For each sample, k(x) = argmin_k ‖x − μ_k‖ and ‖x − μ_k(x)‖.
+
+    Returns:
+        ``(index, distance)``, each of shape (n,).
+    """
     points = _as_points(samples)
+    # (n, 1, 2) − (1, K, 2) → (n, K) distances from every sample to every mode
     distances = np.linalg.norm(
         points[:, None, :] - np.asarray(modes)[None], axis=-1
     )
@@ -80,17 +90,23 @@ def nearest_modes(
 
 
 def reverse_kl_to_uniform(counts: Sequence[int] | np.ndarray) -> float:
-    """KL(q̂ ‖ u) = Σ_k q̂_k log(K q̂_k) in nats, q̂ = counts / Σ counts; empty bins contribute 0."""
+    """KL(q̂ ‖ u) = Σ_k q̂_k log(K q̂_k) in nats, with q̂ = counts / Σ counts.
+
+    Empty bins contribute 0, the limit of q log q as q → 0.
+    """
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or len(counts) == 0 or (counts < 0).any():
         raise ValueError(
-            f"counts must be a non-empty 1D array of non-negative numbers, got {counts!r}."
+            "counts must be a non-empty 1D array of non-negative numbers, "
+            f"got {counts!r}."
         )
     total = counts.sum()
     if total == 0:
         raise ValueError(
-            "all counts are zero: the histogram has no samples, so its KL is undefined."
+            "all counts are zero: the histogram has no samples, "
+            "so its KL is undefined."
         )
+    # dropping the empty bins is exact: they contribute 0 to the sum
     q = counts[counts > 0] / total
     return float(np.sum(q * np.log(len(counts) * q)))
 
@@ -99,12 +115,10 @@ def reverse_kl_to_uniform(counts: Sequence[int] | np.ndarray) -> float:
 class ModeCoverage:
     """What one evaluation of n samples against a K-mode mixture measures."""
 
-    counts: (
-        np.ndarray
-    )  # per mode: samples whose nearest mode it is (all samples)
-    high_quality_counts: (
-        np.ndarray
-    )  # per mode: high-quality samples whose nearest mode it is
+    # per mode: samples whose nearest mode it is (all samples)
+    counts: np.ndarray
+    # per mode: high-quality samples whose nearest mode it is
+    high_quality_counts: np.ndarray
     n_samples: int
 
     @property
@@ -113,7 +127,7 @@ class ModeCoverage:
 
     @property
     def modes_captured(self) -> int:
-        """Modes that are the nearest mode of at least one high-quality sample."""
+        """Modes that are the nearest mode of a high-quality sample."""
         return int(np.count_nonzero(self.high_quality_counts))
 
     @property
@@ -123,7 +137,7 @@ class ModeCoverage:
 
     @property
     def reverse_kl(self) -> float:
-        """KL(q̂ ‖ uniform) of the nearest-mode histogram of all samples, in nats."""
+        """KL(q̂ ‖ uniform) of all samples' nearest-mode histogram, in nats."""
         return reverse_kl_to_uniform(self.counts)
 
 
@@ -132,7 +146,11 @@ def mode_coverage(
     target: IsotropicMixture2D,
     n_stds: float = HIGH_QUALITY_STDS,
 ) -> ModeCoverage:
-    """Evaluate samples against ``target``: modes captured, high-quality fraction and reverse KL."""
+    """Evaluate samples against ``target``.
+
+    Returns the counts behind the three numbers the papers report: modes
+    captured, high-quality fraction and reverse KL.
+    """
     index, distance = nearest_modes(samples, target.modes)
     high_quality = distance < n_stds * target.std
     counts = np.bincount(index, minlength=target.n_modes)
@@ -143,9 +161,10 @@ def mode_coverage(
 
 
 def expected_high_quality_fraction(n_stds: float = HIGH_QUALITY_STDS) -> float:
-    """P(‖ε‖ < cσ) for ε ~ N(0, σ² I) in 2D: ‖ε‖²/σ² is χ² with 2 degrees of freedom, so 1 − exp(−c²/2).
+    """P(‖ε‖ < cσ) for ε ~ N(0, σ² I) in 2D, which is 1 − exp(−c²/2).
 
-    This is what a perfect generator scores (when the modes are many σ apart): 0.9889 for c = 3.
+    ‖ε‖²/σ² is χ² with 2 degrees of freedom. This is what a perfect
+    generator scores (when the modes are many σ apart): 0.9889 for c = 3.
     """
     return 1.0 - math.exp(-(n_stds**2) / 2)
 
@@ -153,25 +172,31 @@ def expected_high_quality_fraction(n_stds: float = HIGH_QUALITY_STDS) -> float:
 def expected_reverse_kl_floor(
     n_modes: int, n_samples: int = EVAL_SAMPLES
 ) -> float:
-    """E[KL(q̂ ‖ u)] ≈ (K − 1) / (2n) when the n samples are spread exactly uniformly over K modes.
+    """E[KL(q̂ ‖ u)] ≈ (K − 1) / (2n) for n samples uniform over K modes.
 
-    Even a perfect generator scores above zero: 2n KL(q̂ ‖ u) is asymptotically χ² with K − 1 degrees
-    of freedom (the log-likelihood-ratio statistic of the multinomial), whose mean is K − 1.
+    Even a perfect generator scores above zero: 2n KL(q̂ ‖ u) is
+    asymptotically χ² with K − 1 degrees of freedom (the log-likelihood-ratio
+    statistic of the multinomial), whose mean is K − 1.
     """
     if n_modes < 1 or n_samples < 1:
         raise ValueError(
-            f"need n_modes >= 1 and n_samples >= 1, got {n_modes} and {n_samples}."
+            "need n_modes >= 1 and n_samples >= 1, "
+            f"got {n_modes} and {n_samples}."
         )
     return (n_modes - 1) / (2 * n_samples)
 
 
 def mean_and_standard_error(values: Sequence[float]) -> tuple[float, float]:
-    """The mean over seeds and its standard error s / √n (s with n − 1); needs at least two values."""
+    """The mean over seeds and its standard error s / √n.
+
+    s is the sample standard deviation (with n − 1), so at least two values
+    are needed.
+    """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or len(values) < 2:
         raise ValueError(
-            f"a standard error needs at least two runs (seeds), got {len(values)}."
+            "a standard error needs at least two runs (seeds), "
+            f"got {len(values)}."
         )
-    return float(values.mean()), float(
-        values.std(ddof=1) / math.sqrt(len(values))
-    )
+    standard_error = values.std(ddof=1) / math.sqrt(len(values))
+    return float(values.mean()), float(standard_error)

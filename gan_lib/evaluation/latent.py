@@ -1,21 +1,25 @@
-"""Inside a trained generator's latent space: paths, arithmetic, measured attributes, D as features.
+"""Inside a trained generator's latent space.
 
-Radford, Metz and Chintala (2015) probe a trained DCGAN in three ways, all here:
+Paths, arithmetic, measured attributes, and D as a feature extractor.
+Radford, Metz and Chintala (2015) probe a trained DCGAN in three ways, all
+here:
 
 * **Interpolation.** Walk z from z₀ to z₁ and watch G(z): smooth transitions
-  suggest G has learned a continuous map rather than a lookup table of training
-  images. Linear interpolation z(t) = (1 − t) z₀ + t z₁ passes through points of
-  low norm (for independent z₀, z₁ ~ N(0, I) in d dimensions, ‖z(½)‖ ≈ ‖z₀‖/√2),
-  where the prior has little mass; spherical interpolation keeps the norm.
+  suggest G has learned a continuous map rather than a lookup table of
+  training images. Linear interpolation z(t) = (1 − t) z₀ + t z₁ passes
+  through points of low norm (for independent z₀, z₁ ~ N(0, I) in d
+  dimensions, ‖z(½)‖ ≈ ‖z₀‖/√2), where the prior has little mass; spherical
+  interpolation keeps the norm.
 * **Vector arithmetic.** Average z over three samples showing a concept, then
   add and subtract the averages: z̄(thick 3) − z̄(thin 3) + z̄(thin 7).
 * **D as a feature extractor.** Train a linear classifier on D's hidden
   features with few labels and compare it with the same classifier on pixels.
 
 On digits we can *measure* the attributes instead of judging pictures:
-stroke thickness and slant come from image moments (:func:`stroke_thickness`,
-:func:`slant`). Images are in [−1, 1] (G's Tanh range) with shape (N, 1, H, W);
-the measures use the ink u = (x + 1)/2 ∈ [0, 1].
+stroke thickness and slant come from image moments
+(:func:`stroke_thickness`, :func:`slant`). Images are in [−1, 1] (G's Tanh
+range) with shape (N, 1, H, W); the measures use the ink
+u = (x + 1)/2 ∈ [0, 1].
 """
 
 from __future__ import annotations
@@ -51,31 +55,34 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------- interpolation
+# ------------------------------------------------------------ interpolation
 def lerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
-    """Linear path z(t) = (1 − t) z₀ + t z₁ at ``steps`` evenly spaced t ∈ [0, 1]: shape (steps, d)."""
+    """Linear path z(t) = (1 − t) z₀ + t z₁ at ``steps`` even t ∈ [0, 1].
+
+    Returns a (steps, d) tensor.
+    """
     _check_path_arguments(z0, z1, steps)
-    t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype, device=z0.device)[
-        :, None
-    ]
+    t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype, device=z0.device)
+    t = t[:, None]  # (steps, 1): one row per point on the path
     return (1 - t) * z0 + t * z1
 
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, steps: int) -> torch.Tensor:
-    """Spherical path z(t) = [sin((1 − t)Ω) z₀ + sin(tΩ) z₁] / sin Ω, cos Ω = ⟨z₀, z₁⟩ / (‖z₀‖‖z₁‖).
+    """Spherical path z(t) = [sin((1 − t)Ω) z₀ + sin(tΩ) z₁] / sin Ω.
 
-    It follows the great circle between the directions of z₀ and z₁; for ‖z₀‖ = ‖z₁‖
-    every point has that same norm. Nearly parallel endpoints (Ω → 0) fall back to
-    :func:`lerp`, its limit.
+    Here cos Ω = ⟨z₀, z₁⟩ / (‖z₀‖‖z₁‖). It follows the great circle between
+    the directions of z₀ and z₁; for ‖z₀‖ = ‖z₁‖ every point has that same
+    norm. Nearly parallel endpoints (Ω → 0) fall back to :func:`lerp`, its
+    limit.
     """
     _check_path_arguments(z0, z1, steps)
+    # clamp: round-off can put the cosine of parallel vectors just above 1
     cos_omega = (z0 @ z1 / (z0.norm() * z1.norm())).clamp(-1.0, 1.0)
     omega = torch.arccos(cos_omega)
-    if omega.abs() < 1e-4:
+    if omega.abs() < 1e-4:  # sin Ω → 0 would divide 0 by 0
         return lerp(z0, z1, steps)
-    t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype, device=z0.device)[
-        :, None
-    ]
+    t = torch.linspace(0.0, 1.0, steps, dtype=z0.dtype, device=z0.device)
+    t = t[:, None]  # (steps, 1): one row per point on the path
     return (
         torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1
     ) / torch.sin(omega)
@@ -86,24 +93,30 @@ def _check_path_arguments(
 ) -> None:
     if z0.ndim != 1 or z0.shape != z1.shape:
         raise ValueError(
-            f"interpolate between two latent vectors of the same shape (d,), got {tuple(z0.shape)} and {tuple(z1.shape)}"
+            "interpolate between two latent vectors of the same shape (d,), "
+            f"got {tuple(z0.shape)} and {tuple(z1.shape)}"
         )
     if steps < 2:
         raise ValueError(
-            f"a path needs at least its two endpoints: steps must be >= 2, got {steps}"
+            "a path needs at least its two endpoints: steps must be >= 2, "
+            f"got {steps}"
         )
 
 
 def frame_distances(frames: torch.Tensor) -> torch.Tensor:
-    """‖x_{i+1} − x_i‖ for consecutive frames (L2 over pixels, images in [−1, 1]): shape (n − 1,)."""
+    """‖x_{i+1} − x_i‖ for consecutive frames, shape (n − 1,).
+
+    L2 over pixels, images in [−1, 1].
+    """
     flat = frames.flatten(1)
     return (flat[1:] - flat[:-1]).norm(dim=1)
 
 
 def path_roughness(frames: torch.Tensor) -> float:
-    """max_i ‖x_{i+1} − x_i‖ / (‖x_n − x_1‖ / (n − 1)): the largest step over the even share of the endpoints' distance.
+    """max_i ‖x_{i+1} − x_i‖ / (‖x_n − x_1‖ / (n − 1)).
 
-    1 for a path that moves at constant speed along a straight line in pixel space;
+    The largest step over the even share of the endpoints' distance: 1 for a
+    path that moves at constant speed along a straight line in pixel space;
     a path that jumps (a cut from one image to another) gives about n − 1.
     """
     flat = frames.flatten(1)
@@ -114,75 +127,89 @@ def path_roughness(frames: torch.Tensor) -> float:
 def nearest_distances(
     images: torch.Tensor, reference: torch.Tensor, batch_size: int = 10_000
 ) -> torch.Tensor:
-    """min_j ‖images_i − reference_j‖ (L2 over pixels) for every image: how close each comes to a training image."""
+    """min_j ‖images_i − reference_j‖ (L2 over pixels) for every image.
+
+    How close each image comes to a training image.
+    """
     flat = images.flatten(1)
     best = torch.full((len(flat),), float("inf"), device=flat.device)
+    # in chunks: the full (n, 60,000) distance matrix would not fit
     for chunk in reference.flatten(1).split(batch_size):
-        best = torch.minimum(
-            best, torch.cdist(flat, chunk.to(flat.device)).min(dim=1).values
-        )
+        chunk_best = torch.cdist(flat, chunk.to(flat.device)).min(dim=1)
+        best = torch.minimum(best, chunk_best.values)
     return best
 
 
-# ---------------------------------------------------------------------- attributes from moments
+# -------------------------------------------------- attributes from moments
 def _ink_and_grid(
     images: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Ink u ∈ [0, 1] of shape (N, H, W) and pixel coordinates x (column, rightwards) and y (upwards)."""
+    """Ink u ∈ [0, 1] of shape (N, H, W) and pixel coordinates x and y.
+
+    x counts columns rightwards, y rows upwards; both are (H, W).
+    """
     if images.ndim != 4 or images.shape[1] != 1:
         raise ValueError(
-            f"expected grey images of shape (N, 1, H, W) in [-1, 1], got {tuple(images.shape)}"
+            "expected grey images of shape (N, 1, H, W) in [-1, 1], "
+            f"got {tuple(images.shape)}"
         )
     ink = to_unit_range(images)[:, 0]
     height, width = ink.shape[1:]
-    y = -torch.arange(height, dtype=ink.dtype, device=ink.device)[
-        :, None
-    ].expand(height, width)
-    x = torch.arange(width, dtype=ink.dtype, device=ink.device)[
-        None, :
-    ].expand(height, width)
+    rows = torch.arange(height, dtype=ink.dtype, device=ink.device)
+    columns = torch.arange(width, dtype=ink.dtype, device=ink.device)
+    # y upwards (minus the row index), so a stroke leaning right has slant > 0
+    y = -rows[:, None].expand(height, width)
+    x = columns[None, :].expand(height, width)
     return ink, x, y
 
 
 def stroke_thickness(images: torch.Tensor) -> torch.Tensor:
-    """Stroke width w = 2A / P in pixels: ink area A = Σ u over half the boundary length P = Σ |∂ₓu| + |∂ᵧu|.
+    """Stroke width w = 2A / P in pixels, shape (N,).
 
-    A stroke of length L and width w has area ≈ L·w and boundary ≈ 2L, so 2A/P ≈ w;
-    for an L × w bar exactly 2Lw / (2L + 2w) = Lw/(L + w). The boundary length is the
-    total variation of u (finite differences, zero outside the image), which for a
-    binary image counts the ink pixels' edges that touch background. Shape (N,).
+    Ink area A = Σ u over half the boundary length P = Σ |∂ₓu| + |∂ᵧu|. A
+    stroke of length L and width w has area ≈ L·w and boundary ≈ 2L, so
+    2A/P ≈ w; for an L × w bar exactly 2Lw / (2L + 2w) = Lw/(L + w). The
+    boundary length is the total variation of u (finite differences, zero
+    outside the image), which for a binary image counts the ink pixels'
+    edges that touch background.
     """
     ink, _, _ = _ink_and_grid(images)
+    # zero ink outside the image, so strokes at the border have an edge
     padded = F.pad(ink, (1, 1, 1, 1))
-    boundary = padded.diff(dim=1).abs().sum((1, 2)) + padded.diff(
-        dim=2
-    ).abs().sum((1, 2))
+    vertical_edges = padded.diff(dim=1).abs().sum((1, 2))
+    horizontal_edges = padded.diff(dim=2).abs().sum((1, 2))
+    boundary = vertical_edges + horizontal_edges
+    # clamp: a blank image has no boundary (and no area)
     return 2 * ink.sum((1, 2)) / boundary.clamp_min(1e-8)
 
 
 def slant(images: torch.Tensor) -> torch.Tensor:
-    """Shear s = μ₁₁ / μ₀₂ from the ink's central moments μ_pq = Σ u (x − x̄)^p (y − ȳ)^q.
+    """Shear s = μ₁₁ / μ₀₂ from the ink's central moments, shape (N,).
 
-    Shearing an image by x ↦ x + s·y (the top moves right by s pixels per pixel of
-    height) adds s to μ₁₁/μ₀₂ (μ₁₁ gains s·μ₀₂, μ₀₂ is unchanged), so an upright,
-    mirror-symmetric stroke measures its shear exactly. Positive: leaning right. Shape (N,).
+    μ_pq = Σ u (x − x̄)^p (y − ȳ)^q. Shearing an image by x ↦ x + s·y (the
+    top moves right by s pixels per pixel of height) adds s to μ₁₁/μ₀₂ (μ₁₁
+    gains s·μ₀₂, μ₀₂ is unchanged), so an upright, mirror-symmetric stroke
+    measures its shear exactly. Positive: leaning right.
     """
     ink, x, y = _ink_and_grid(images)
-    mass = ink.sum((1, 2)).clamp_min(1e-8)
+    mass = ink.sum((1, 2)).clamp_min(1e-8)  # clamp: a blank image has none
     x_bar = (ink * x).sum((1, 2)) / mass
     y_bar = (ink * y).sum((1, 2)) / mass
     dx, dy = x - x_bar[:, None, None], y - y_bar[:, None, None]
-    return (ink * dx * dy).sum((1, 2)) / (ink * dy * dy).sum((1, 2)).clamp_min(
-        1e-8
-    )
+    mu_11 = (ink * dx * dy).sum((1, 2))
+    mu_02 = (ink * dy * dy).sum((1, 2))
+    return mu_11 / mu_02.clamp_min(1e-8)
 
 
 ATTRIBUTES = {"thickness": stroke_thickness, "slant": slant}
 
 
-# ---------------------------------------------------------------------- vector arithmetic
+# -------------------------------------------------------- vector arithmetic
 def concept_mean(z: torch.Tensor) -> torch.Tensor:
-    """z̄ = (1/n) Σ zᵢ over the samples showing one concept (DCGAN averages three)."""
+    """z̄ = (1/n) Σ zᵢ over the samples showing one concept.
+
+    The DCGAN paper averages three.
+    """
     return z.mean(dim=0)
 
 
@@ -195,27 +222,28 @@ def latent_arithmetic(
 
 @dataclass(frozen=True)
 class ArithmeticTrials:
-    """Outcome of many "high d₁ − low d₁ + low d₂" triples on one attribute, each with a paired control.
+    """Outcome of many "high d₁ − low d₁ + low d₂" triples on one attribute.
 
-    The control of a trial replaces "high d₁" and "low d₁" by two groups drawn from
-    all of d₁, keeping z̄_c: it has the same structure and the same norm (z̄_a − z̄_b + z̄_c
-    has three times the variance of z̄_c alone, and the norm of z changes the image), so
-    any difference between a trial and its control is due to the attribute selection.
+    Each trial has a paired control, which replaces "high d₁" and "low d₁" by
+    two groups drawn from all of d₁, keeping z̄_c: it has the same structure
+    and the same norm (z̄_a − z̄_b + z̄_c has three times the variance of z̄_c
+    alone, and the norm of z changes the image), so any difference between a
+    trial and its control is due to the attribute selection.
     """
 
     attribute: str
     source_class: np.ndarray  # d₁ of each trial
     target_class: np.ndarray  # d₂
-    triples: np.ndarray  # (trials, 3, per_concept) pool indices of the "high d₁", "low d₁", "low d₂" samples
+    # (trials, 3, per_concept) pool indices of the "high d₁", "low d₁" and
+    # "low d₂" samples
+    triples: np.ndarray
     predicted_class: np.ndarray  # classifier's label of G(z̄_a − z̄_b + z̄_c)
     result_value: np.ndarray  # attribute of G(z̄_a − z̄_b + z̄_c)
-    control_predicted_class: (
-        np.ndarray
-    )  # classifier's label of the control G(z̄_a' − z̄_b' + z̄_c)
+    # classifier's label of the control G(z̄_a' − z̄_b' + z̄_c)
+    control_predicted_class: np.ndarray
     control_value: np.ndarray  # attribute of the control
-    baseline_value: (
-        np.ndarray
-    )  # attribute of G(z̄_c), the "low d₂" concept alone
+    # attribute of G(z̄_c), the "low d₂" concept alone
+    baseline_value: np.ndarray
 
     @property
     def class_kept(self) -> np.ndarray:
@@ -227,22 +255,33 @@ class ArithmeticTrials:
 
     @property
     def attribute_moved(self) -> np.ndarray:
-        """The result has more of the attribute than its paired control (chance: one half)."""
+        """The result has more of the attribute than its control.
+
+        Chance is one half.
+        """
         return self.result_value > self.control_value
 
     @property
     def success_rate(self) -> float:
-        """Fraction of trials whose result keeps d₂ and has more of the attribute than its control."""
+        """Fraction of trials whose result keeps d₂ and moved the attribute.
+
+        Moved: has more of the attribute than its control.
+        """
         return float((self.class_kept & self.attribute_moved).mean())
 
 
 def _attribute_groups(
     labels: np.ndarray, values: np.ndarray, per_concept: int, quantile: float
 ) -> dict[int, dict[str, np.ndarray]]:
-    """Per class with enough samples: its members and the indices in the low and high ``quantile`` of the attribute."""
+    """Per class with enough samples: its members, low and high indices.
+
+    "low" and "high" are the class's lowest and highest ``quantile`` of the
+    attribute.
+    """
     groups = {}
     for digit in range(10):
         idx = np.flatnonzero(labels == digit)
+        # each tail must hold one concept's samples, drawn without replacement
         if len(idx) * quantile < per_concept:
             continue
         lo, hi = np.quantile(values[idx], [quantile, 1 - quantile])
@@ -253,7 +292,8 @@ def _attribute_groups(
         }
     if len(groups) < 2:
         raise ValueError(
-            "the pool has fewer than two classes with enough samples: generate a larger pool"
+            "the pool has fewer than two classes with enough samples: "
+            "generate a larger pool"
         )
     return groups
 
@@ -268,16 +308,19 @@ def arithmetic_trials(
     quantile: float = 0.25,
     seed: int = 0,
 ) -> ArithmeticTrials:
-    """Run ``trials`` random triples z̄(high d₁) − z̄(low d₁) + z̄(low d₂) over the generated pool G(z).
+    """Run ``trials`` random triples z̄(high d₁) − z̄(low d₁) + z̄(low d₂).
 
-    Each sample of the pool is labelled by ``classifier`` and measured; "high" and
-    "low" are the top and bottom ``quantile`` of the attribute within a class. Each
-    trial draws d₁ ≠ d₂, ``per_concept`` samples per concept, and a paired control
-    whose two d₁ groups are drawn from the whole class (see :class:`ArithmeticTrials`).
+    The triples are drawn from the generated pool G(z). Each sample of the
+    pool is labelled by ``classifier`` and measured; "high" and "low" are the
+    top and bottom ``quantile`` of the attribute within a class. Each trial
+    draws d₁ ≠ d₂, ``per_concept`` samples per concept, and a paired control
+    whose two d₁ groups are drawn from the whole class (see
+    :class:`ArithmeticTrials`).
     """
     if attribute not in ATTRIBUTES:
         raise ValueError(
-            f"Unknown attribute {attribute!r}. Valid attributes: {', '.join(ATTRIBUTES)}."
+            f"Unknown attribute {attribute!r}. "
+            f"Valid attributes: {', '.join(ATTRIBUTES)}."
         )
     measure = ATTRIBUTES[attribute]
     rng = np.random.default_rng(seed)
@@ -290,10 +333,14 @@ def arithmetic_trials(
             quantile,
         )
     digits = sorted(groups)
+
+    def draw(pool: np.ndarray) -> np.ndarray:
+        return rng.choice(pool, size=per_concept, replace=False)
+
     classes, triples, controls = [], [], []
     for _ in range(trials):
         d1, d2 = (int(d) for d in rng.choice(digits, size=2, replace=False))
-        draw = lambda pool: rng.choice(pool, size=per_concept, replace=False)  # noqa: E731
+        # the concepts of z̄_a − z̄_b + z̄_c: high d₁, low d₁, low d₂
         triples.append(
             [
                 draw(groups[d1]["high"]),
@@ -303,30 +350,26 @@ def arithmetic_trials(
         )
         controls.append([draw(groups[d1]["all"]), draw(groups[d1]["all"])])
         classes.append((d1, d2))
-    triples_array, controls_array, classes_array = (
-        np.array(triples),
-        np.array(controls),
-        np.array(classes),
-    )
-    mean_z = lambda index: z[torch.as_tensor(index)].mean(1)  # noqa: E731  (trials, per_concept) indices → (trials, d)
+    triples_array = np.array(triples)  # (trials, 3, per_concept)
+    controls_array = np.array(controls)  # (trials, 2, per_concept)
+    classes_array = np.array(classes)  # (trials, 2): d₁, d₂
+
+    def mean_z(index: np.ndarray) -> torch.Tensor:
+        """(trials, per_concept) pool indices → the (trials, d) means z̄."""
+        return z[torch.as_tensor(index)].mean(1)
+
     z_c = mean_z(triples_array[:, 2])
     with torch.no_grad():
+        z_a, z_b = mean_z(triples_array[:, 0]), mean_z(triples_array[:, 1])
+        control_a = mean_z(controls_array[:, 0])
+        control_b = mean_z(controls_array[:, 1])
+        latents = {
+            "result": z_a - z_b + z_c,
+            "control": control_a - control_b + z_c,
+            "baseline": z_c,
+        }
         outputs = {}
-        for name, latent in (
-            (
-                "result",
-                mean_z(triples_array[:, 0])
-                - mean_z(triples_array[:, 1])
-                + z_c,
-            ),
-            (
-                "control",
-                mean_z(controls_array[:, 0])
-                - mean_z(controls_array[:, 1])
-                + z_c,
-            ),
-            ("baseline", z_c),
-        ):
+        for name, latent in latents.items():
             decoded = generator(latent)
             outputs[name] = (
                 classifier(decoded).argmax(1).cpu().numpy(),
@@ -345,18 +388,20 @@ def arithmetic_trials(
     )
 
 
-# ---------------------------------------------------------------------- D as a feature extractor
+# ------------------------------------------------- D as a feature extractor
 def discriminator_features(
     discriminator: nn.Module,
     images: torch.Tensor,
     grid: int = 4,
     batch_size: int = 1000,
 ) -> torch.Tensor:
-    """D's last hidden layer (every layer but the final logit convolution), max-pooled to grid × grid and flattened.
+    """D's last hidden layer, max-pooled to grid × grid and flattened.
 
-    The DCGAN paper max-pools D's feature maps to a 4 × 4 grid before its linear
-    classifier. Run D in eval mode (batch norm with its running statistics), so a
-    digit's features do not depend on the batch. Shape (N, channels · grid²).
+    The hidden layers are every layer but the final logit convolution. The
+    DCGAN paper max-pools D's feature maps to a 4 × 4 grid before its linear
+    classifier. Run D in eval mode (batch norm with its running statistics),
+    so a digit's features do not depend on the batch. Shape
+    (N, channels · grid²).
     """
     hidden = discriminator.net[:-1]
     discriminator.eval()
@@ -377,14 +422,18 @@ def pixel_features(images: torch.Tensor) -> torch.Tensor:
 def balanced_subset(
     labels: torch.Tensor, per_class: int, seed: int = 0
 ) -> torch.Tensor:
-    """Indices of ``per_class`` random examples of each class (10·per_class labels in all), seeded."""
+    """Indices of ``per_class`` random examples of each class, seeded.
+
+    10·per_class labels in all.
+    """
     generator = torch.Generator().manual_seed(seed)
     chosen = []
     for digit in labels.unique().tolist():
         idx = torch.nonzero(labels.cpu() == digit).flatten()
         if len(idx) < per_class:
             raise ValueError(
-                f"class {digit} has only {len(idx)} examples, fewer than per_class = {per_class}"
+                f"class {digit} has only {len(idx)} examples, "
+                f"fewer than per_class = {per_class}"
             )
         chosen.append(
             idx[torch.randperm(len(idx), generator=generator)[:per_class]]
@@ -394,7 +443,10 @@ def balanced_subset(
 
 @dataclass
 class LinearProbe:
-    """Multinomial logistic regression on standardised features: p(y | f) = softmax(W (f − m)/s + b)."""
+    """Multinomial logistic regression on standardised features.
+
+    p(y | f) = softmax(W (f − m)/s + b).
+    """
 
     mean: torch.Tensor
     scale: torch.Tensor
@@ -420,13 +472,15 @@ def fit_linear_probe(
     max_iter: int = 200,
     seed: int = 0,
 ) -> LinearProbe:
-    """Minimise (1/n) Σ −log p(yᵢ | fᵢ) + (λ/2)‖W‖² by full-batch L-BFGS (deterministic, seeded init).
+    """Minimise (1/n) Σ −log p(yᵢ | fᵢ) + (λ/2)‖W‖² by full-batch L-BFGS.
 
-    Features are standardised with the labelled set's own mean and standard
-    deviation, so one λ suits pixels and D features alike.
+    Deterministic, from a seeded initialisation. Features are standardised
+    with the labelled set's own mean and standard deviation, so one λ suits
+    pixels and D features alike.
     """
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # nn.Linear's initial weights
     features = features.float()
+    # clamp: a constant feature (a pixel always background) has no spread
     mean, scale = features.mean(0), features.std(0).clamp_min(1e-3)
     standardised = (features - mean) / scale
     linear = nn.Linear(features.shape[1], int(labels.max()) + 1)
@@ -442,6 +496,7 @@ def fit_linear_probe(
         optimizer.zero_grad()
         loss = (
             F.cross_entropy(linear(standardised), labels)
+            # the bias is not penalised, as in the formula
             + 0.5 * weight_decay * linear.weight.pow(2).sum()
         )
         loss.backward()
@@ -460,10 +515,13 @@ def probe_table(
     label_counts: tuple[int, ...] = (100, 1000),
     seeds: tuple[int, ...] = (0,),
 ) -> dict[str, dict[int, list[float]]]:
-    """Test accuracies of the linear probe on D features and on pixels, per number of labels, one per seed.
+    """Test accuracies of the linear probe on D features and on pixels.
 
-    ``label_counts`` are totals over the ten classes (balanced: count/10 per class).
-    Returns ``{"D features": {100: [acc, …], 1000: […]}, "pixels": {…}}``.
+    One accuracy per number of labels and seed. ``label_counts`` are totals
+    over the ten classes (balanced: count/10 per class).
+
+    Returns:
+        ``{"D features": {100: [acc, …], 1000: […]}, "pixels": {…}}``.
     """
     extractors = {
         "D features": lambda x: discriminator_features(discriminator, x),
@@ -476,9 +534,8 @@ def probe_table(
         test_features = extract(test_images)
         for n in label_counts:
             for seed in seeds:
-                index = balanced_subset(
-                    train_labels, n // 10, seed=seed
-                )  # only the labelled images are ever seen
+                # only the labelled images are ever seen
+                index = balanced_subset(train_labels, n // 10, seed=seed)
                 probe = fit_linear_probe(
                     extract(train_images[index]),
                     train_labels[index],

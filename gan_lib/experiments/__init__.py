@@ -1,15 +1,22 @@
-"""Each chapter's set-up that more than one cell needs. Import from the module: names such
-as ``make_trainer`` and ``LATENT_DIM`` mean one chapter's set-up each.
+"""Each chapter's set-up that more than one cell needs.
 
-- ``taxonomy``: the family tree of generative models and its figure (Chapter 2).
-- ``explorers``: the interactive explorers of Chapters 1, 3, 4, 5 and 7, each a thin
-  ipywidgets layer over a pure function that tests call.
+Import from the module: names such as ``make_trainer`` and ``LATENT_DIM``
+mean one chapter's set-up each.
+
+- ``taxonomy``: the family tree of generative models and its figure
+  (Chapter 2).
+- ``explorers``: the interactive explorers of Chapters 1, 3, 4, 5 and 7,
+  each a thin ipywidgets layer over a pure function that tests call.
 - ``gan1d``: the 1D GAN of Chapter 4 and its game frames.
 - ``discriminator_fit``: training D against a fixed p_g (Chapter 5).
-- ``mode_collapse``: the mode-collapse experiment of Chapter 8 (GAN, GAN with k = 3, PacGAN2).
-- ``mnist_gan``: the MLP and DCGAN players of Chapter 9 and their quality probe.
-- ``pretrained``: the shipped MNIST DCGAN of Chapter 10 and the command that makes it.
-- ``recipes``: the one DCGAN baseline of Chapters 11–12, each tip a named change to it.
+- ``mode_collapse``: the mode-collapse experiment of Chapter 8 (GAN, GAN
+  with k = 3, PacGAN2).
+- ``mnist_gan``: the MLP and DCGAN players of Chapter 9 and their quality
+  probe.
+- ``pretrained``: the shipped MNIST DCGAN of Chapter 10 and the command that
+  makes it.
+- ``recipes``: the one DCGAN baseline of Chapters 11–12, each tip a named
+  change to it.
 """
 
 from gan_lib.experiments import (

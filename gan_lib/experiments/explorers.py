@@ -1,4 +1,10 @@
-"""Interactive explorers: each a thin ipywidgets layer over a pure function that tests call."""
+"""Interactive explorers of Chapters 1, 3, 4, 5 and 7.
+
+Each is a thin ipywidgets layer over a pure function that tests call: the
+``*_reading`` functions here, or the library function an explorer names.
+ipywidgets is imported inside each explorer, so the pure functions work
+without it.
+"""
 
 from __future__ import annotations
 
@@ -41,16 +47,18 @@ class LikelihoodReading:
     """What the likelihood explorer shows for one model N(μ, σ²)."""
 
     average_log_likelihood: float  # ℓ(μ, σ) on the sample
-    cross_entropy: (
-        float  # H(p_data, p_model), its large-sample limit (negated)
-    )
+    # H(p_data, p_model); −H is ℓ's large-sample limit
+    cross_entropy: float
     kl: float  # KL(p_data ‖ p_model)
 
 
 def likelihood_reading(
     x: np.ndarray, p_data, mean: float, std: float
 ) -> LikelihoodReading:
-    """ℓ(μ, σ) on the samples ``x`` next to H(p_data, p_model) and KL(p_data ‖ p_model)."""
+    """ℓ(μ, σ) on the samples ``x``, next to H(p_data, p_model) and KL.
+
+    KL is KL(p_data ‖ p_model), in nats.
+    """
     model = Gaussian(mean, std)
     return LikelihoodReading(
         float(average_log_likelihood(x, mean, std)),
@@ -60,7 +68,10 @@ def likelihood_reading(
 
 
 def likelihood_explorer(x: np.ndarray, p_data):
-    """Sliders for μ and σ: the model over the data, and ℓ, H(p_data, p_model), KL as they move."""
+    """Sliders for μ and σ: the model over the data, and ℓ, H and KL.
+
+    The numbers are :func:`likelihood_reading`'s.
+    """
     import ipywidgets as widgets
 
     grid = np.linspace(*p_data.bounds(5.0), 400)
@@ -85,7 +96,8 @@ def likelihood_explorer(x: np.ndarray, p_data):
         plt.show()
         print(
             f"average log-likelihood {reading.average_log_likelihood:.4f} | "
-            f"-H(p_data, p_model) {-reading.cross_entropy:.4f} | KL(p_data || p_model) {reading.kl:.4f} nats"
+            f"-H(p_data, p_model) {-reading.cross_entropy:.4f} | "
+            f"KL(p_data || p_model) {reading.kl:.4f} nats"
         )
 
     return widgets.interactive(
@@ -107,8 +119,13 @@ COST_LABELS = {
 
 
 def gradient_noise_explorer():
-    """Sliders for the generator offset δ and the batch size m: each cost's minibatch noise-to-signal and
-    the share of its gradient carried by the top 1% of samples (p_data = N(0, 1), p_g = N(δ, 1), D = D*)."""
+    """Sliders for the generator offset δ and the batch size m.
+
+    Shows each cost's minibatch noise-to-signal and the share of its
+    gradient carried by the top 1% of samples (p_data = N(0, 1),
+    p_g = N(δ, 1), D = D*), from
+    :func:`gan_lib.evaluation.cost_gradients.gradient_noise_reading`.
+    """
     import ipywidgets as widgets
 
     from gan_lib.evaluation.cost_gradients import gradient_noise_reading
@@ -137,12 +154,13 @@ def gradient_noise_explorer():
         )
         ax.legend(loc="upper left")
         plt.show()
-        print(
-            " | ".join(
-                f"{COST_LABELS[n].replace(chr(10), ' ')}: top 1% carry {r.top_1_percent_share:.1%}"
-                for n, r in readings.items()
-            )
+        # chr(10) is "\n": an f-string expression cannot hold a backslash
+        shares = (
+            f"{COST_LABELS[n].replace(chr(10), ' ')}: "
+            f"top 1% carry {r.top_1_percent_share:.1%}"
+            for n, r in readings.items()
         )
+        print(" | ".join(shares))
 
     return widgets.interactive(
         show,
@@ -164,17 +182,23 @@ FIT_STARTS = ("centre", "left mode", "right mode")
 
 @dataclass(frozen=True)
 class FitReading:
-    """What the divergence-fit explorer shows: the target, the fitted Gaussian, and every divergence at the fit."""
+    """What the divergence-fit explorer shows.
+
+    The target, the fitted Gaussian, and every divergence at the fit.
+    """
 
     target: GaussianMixture
     fit: GaussianFit
-    divergences: (
-        dict  # objective name → D(p, q*) in nats, for all of OBJECTIVES
-    )
+    # objective name → D(p, q*) in nats, for all of OBJECTIVES
+    divergences: dict
 
 
 def fit_start(target: GaussianMixture, start: str) -> tuple[float, float]:
-    """The optimiser's starting (μ, σ): the target's mean and std (``centre``) or a mode with its component's std."""
+    """The optimiser's starting (μ, σ).
+
+    The target's mean and std (``centre``), or a mode with its component's
+    std.
+    """
     if start not in FIT_STARTS:
         raise ValueError(
             f"Unknown start {start!r}. Valid starts: {', '.join(FIT_STARTS)}."
@@ -192,7 +216,10 @@ def fit_start(target: GaussianMixture, start: str) -> tuple[float, float]:
 def fit_reading(
     separation: float, weight: float, objective: str, start: str = "centre"
 ) -> FitReading:
-    """Fit N(μ, σ²) to w N(−s/2, 1) + (1 − w) N(s/2, 1) under ``objective`` from ``start``."""
+    """Fit N(μ, σ²) to w N(−s/2, 1) + (1 − w) N(s/2, 1) under ``objective``.
+
+    The optimiser starts from ``start`` (see :func:`fit_start`).
+    """
     target = GaussianMixture.two_modes(separation, weight)
     fit = fit_gaussian(target, objective, start=fit_start(target, start))
     values = {
@@ -210,7 +237,11 @@ OBJECTIVE_LABELS = {
 
 
 def divergence_fit_explorer():
-    """Sliders for the separation s and the weight w, menus for the objective and the start: the fit as they move."""
+    """Sliders for the separation s and the weight w, menus for the rest.
+
+    Menus choose the objective and the start; the plot shows the fit as
+    they move, from :func:`fit_reading`.
+    """
     import ipywidgets as widgets
 
     def show(
@@ -235,7 +266,8 @@ def divergence_fit_explorer():
             for name, value in reading.divergences.items()
         )
         print(
-            f"q* = N({reading.fit.mean:.3f}, {reading.fit.std:.3f}²) | at q*: {values} nats"
+            f"q* = N({reading.fit.mean:.3f}, {reading.fit.std:.3f}²) | "
+            f"at q*: {values} nats"
         )
 
     return widgets.interactive(
@@ -258,9 +290,11 @@ def divergence_fit_explorer():
 
 
 def optimal_discriminator_explorer(p_data):
-    """Sliders for the generator p_g = N(μ, σ²): both densities, D*, and C(G) = V(G, D*) as they move.
+    """Sliders for the generator p_g = N(μ, σ²).
 
-    The numbers come from :func:`gan_lib.theory.game.criterion_terms` (tested in tests/test_game.py).
+    Shows both densities, D*, and C(G) = V(G, D*) as they move. The numbers
+    come from :func:`gan_lib.theory.game.criterion_terms` (tested in
+    tests/test_game.py).
     """
     import ipywidgets as widgets
 
@@ -294,7 +328,8 @@ def optimal_discriminator_explorer(p_data):
         ax_d.set(xlabel="$x$", ylabel="$D^*(x)$", ylim=(0, 1))
         plt.show()
         print(
-            f"JSD(p_data || p_g) {terms.jsd:.4f} nats | C(G) = V(G, D*) {terms.value_at_optimum:.4f} "
+            f"JSD(p_data || p_g) {terms.jsd:.4f} nats | "
+            f"C(G) = V(G, D*) {terms.value_at_optimum:.4f} "
             f"(minimum -log 4 = {-LOG_4:.4f}, only at p_g = p_data)"
         )
 
@@ -306,6 +341,7 @@ def optimal_discriminator_explorer(p_data):
             max=4.0,
             step=0.1,
             description="μ of p_g",
+            # redraw on release: each frame integrates on a grid
             continuous_update=False,
         ),
         std=widgets.FloatSlider(
@@ -320,9 +356,11 @@ def optimal_discriminator_explorer(p_data):
 
 
 def game_snapshot_explorer(frames: list):
-    """A slider over training snapshots of the 1D GAN: Figure 1 of the 2014 paper at each.
+    """A slider over training snapshots of the 1D GAN.
 
-    ``frames`` come from :func:`gan_lib.experiments.gan1d.game_frames` (the pure part, which tests call).
+    Each shows Figure 1 of the 2014 paper at that snapshot. ``frames`` come
+    from :func:`gan_lib.experiments.gan1d.game_frames` (the pure part, which
+    tests call).
     """
     import ipywidgets as widgets
 
@@ -330,7 +368,8 @@ def game_snapshot_explorer(frames: list):
 
     if not frames:
         raise ValueError(
-            "no frames to show: train with snapshot_at set, then call gan1d.game_frames"
+            "no frames to show: train with snapshot_at set, "
+            "then call gan1d.game_frames"
         )
 
     def show(index: int) -> None:
@@ -338,8 +377,10 @@ def game_snapshot_explorer(frames: list):
         plot_game_frame(ax, frames[index], legend=True)
         ax.set_ylabel("density")
         plt.show()
+        frame = frames[index]
         print(
-            f"iteration {frames[index].iteration}: mean D on the data's central 95% = {frames[index].mean_d_on_support:.3f}"
+            f"iteration {frame.iteration}: mean D on the data's central 95% "
+            f"= {frame.mean_d_on_support:.3f}"
         )
 
     options = [(str(frame.iteration), i) for i, frame in enumerate(frames)]

@@ -1,15 +1,19 @@
-"""A GAN on the real line: the set-up of Chapter 4, what it measures, and the 2014 paper's Figure 1.
+"""A GAN on the real line: the set-up of Chapter 4 and what it measures.
 
-The generator maps a scalar z ~ p_z (uniform on [−1, 1], as in Figure 1 of Goodfellow et al. 2014)
-to x = G(z); the discriminator sees one number. Because everything is one-dimensional we can
-measure the game directly:
+With the 2014 paper's Figure 1 drawn from it. The generator maps a scalar
+z ~ p_z (uniform on [−1, 1], as in Figure 1 of Goodfellow et al. 2014) to
+x = G(z); the discriminator sees one number. Because everything is
+one-dimensional we can measure the game directly:
 
-- the Kolmogorov–Smirnov distance between the generator's samples and the target,
-  KS = sup_x |F_n(x) − F(x)|, with F_n the samples' empirical CDF and F the target's CDF;
-- the discriminator on the data's support, which at the equilibrium p_g = p_data is D(x) = 1/2.
+- the Kolmogorov–Smirnov distance between the generator's samples and the
+  target, KS = sup_x |F_n(x) − F(x)|, with F_n the samples' empirical CDF
+  and F the target's CDF;
+- the discriminator on the data's support, which at the equilibrium
+  p_g = p_data is D(x) = 1/2.
 
-Every training run goes through :class:`gan_lib.training.trainer.Trainer`; :func:`make_trainer` builds it
-from a :class:`Setup`, so the lab, the tests and an exercise all run the same code path.
+Every training run goes through :class:`gan_lib.training.trainer.Trainer`;
+:func:`make_trainer` builds it from a :class:`Setup`, so the lab, the tests
+and an exercise all run the same code path.
 """
 
 from __future__ import annotations
@@ -55,16 +59,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Setup:
-    """Everything that defines a 1D GAN run (sizes come from the run profile in the lab)."""
+    """Everything that defines a 1D GAN run.
+
+    The lab takes the sizes from the run profile.
+    """
 
     p_data: Density = Gaussian(2.0, 0.5)
-    n_data: int = (
-        20_000  # the training set: m samples of p_data held as a tensor
-    )
+    # the training set: samples of p_data held as a tensor
+    n_data: int = 20_000
     hidden: int = 32  # width of both players' two hidden layers
     batch_size: int = 256  # m of Algorithm 1
     d_steps: int = 5  # k of Algorithm 1
-    optimizer: str = "adam"  # "adam" (β₁ = 0.5, as in DCGAN) or "sgd_momentum" (momentum 0.5, as in the 2014 paper)
+    # "adam" (β₁ = 0.5, as in DCGAN) or "sgd_momentum" (momentum 0.5, as in
+    # the 2014 paper)
+    optimizer: str = "adam"
     lr: float = 3e-4  # for both players
     generator_cost: str = "non_saturating"
     iterations: int = 2_000
@@ -78,7 +86,10 @@ class Setup:
         return replace(self, **changes)
 
     def grid(self) -> np.ndarray:
-        """The x values where the discriminator curve is recorded: the data's ±4σ range and the origin."""
+        """The x values where the discriminator curve is recorded.
+
+        They cover the data's ±4σ range and at least [−1, 1].
+        """
         low, high = self.p_data.bounds(4.0)
         return np.linspace(min(low, -1.0), max(high, 1.0), self.grid_points)
 
@@ -99,15 +110,15 @@ def make_trainer(
     discriminator: MLPDiscriminator | None = None,
     device: torch.device | str = "cpu",
 ) -> Trainer:
-    """The trainer for ``setup``: data tensor, players (seeded), D recorded on the grid at each snapshot.
+    """The trainer for ``setup``: data tensor, players (seeded), D on a grid.
 
-    The fixed noise is an even grid over [−1, 1], so each snapshot is G applied to the quantiles of p_z
-    and draws the map z → x directly.
+    D is recorded on :meth:`Setup.grid` at each snapshot. The fixed noise is
+    an even grid over [−1, 1], so each snapshot is G applied to the quantiles
+    of p_z and draws the map z → x directly.
     """
     seed_everything(setup.seed)
-    data = torch.tensor(
-        setup.p_data.sample(setup.n_data, rng=setup.seed), dtype=torch.float32
-    )[:, None]
+    samples = setup.p_data.sample(setup.n_data, rng=setup.seed)
+    data = torch.tensor(samples, dtype=torch.float32)[:, None]  # (n, 1)
     generator = (
         generator
         if generator is not None
@@ -118,9 +129,8 @@ def make_trainer(
         if discriminator is not None
         else MLPDiscriminator(1, hidden=setup.hidden)
     )
-    grid = torch.tensor(setup.grid(), dtype=torch.float32, device=device)[
-        :, None
-    ]
+    grid = torch.tensor(setup.grid(), dtype=torch.float32, device=device)
+    grid = grid[:, None]  # (points, 1): D takes 1D points as rows
 
     def discriminator_on_grid(
         _, discriminator: torch.nn.Module
@@ -136,7 +146,7 @@ def make_trainer(
         generator_cost=setup.generator_cost,
         g_optimizer=optimizer(setup),
         d_optimizer=optimizer(setup),
-        noise="uniform",
+        noise="uniform",  # p_z = U(−1, 1), as in the paper's Figure 1
         fixed_noise=torch.linspace(-1.0, 1.0, setup.fixed_noise_size)[:, None],
         snapshot_at=setup.snapshot_iterations(),
         probe=discriminator_on_grid,
@@ -149,10 +159,12 @@ def make_trainer(
 def confident_discriminator(
     setup: Setup, steps: int, lr: float = 1e-2
 ) -> Trainer:
-    """A poor start: D trained alone (``steps`` steps of the setup's optimiser at ``lr``) against the untrained G.
+    """A poor start: D trained alone against the untrained G.
 
-    This is the situation of Section 3 of the 2014 paper: "early in learning, when G is poor,
-    D can reject samples with high confidence". Copy its players to start several runs from it.
+    ``steps`` steps of the setup's optimiser at ``lr``. This is the
+    situation of Section 3 of the 2014 paper: "early in learning, when G is
+    poor, D can reject samples with high confidence". Copy its players to
+    start several runs from it.
     """
     trainer = make_trainer(setup.with_(lr=lr))
     for _ in range(steps):
@@ -167,15 +179,20 @@ def optimizer(setup: Setup) -> OptimizerFactory:
     if setup.optimizer == "sgd_momentum":
         return sgd_momentum(setup.lr)
     raise ValueError(
-        f"Unknown optimizer {setup.optimizer!r}. Valid names: adam, sgd_momentum."
+        f"Unknown optimizer {setup.optimizer!r}. "
+        "Valid names: adam, sgd_momentum."
     )
 
 
 def cdf(p: Density, x: np.ndarray) -> np.ndarray:
-    """F(x) = P(X ≤ x) = Σ_k w_k Φ((x − μ_k)/σ_k) for a Gaussian or a Gaussian mixture."""
+    """F(x) = P(X ≤ x) = Σ_k w_k Φ((x − μ_k)/σ_k).
+
+    For a Gaussian or a Gaussian mixture.
+    """
     if isinstance(p, Gaussian):
         return ndtr((np.asarray(x, dtype=np.float64) - p.mean) / p.std)
     if isinstance(p, GaussianMixture):
+        # (..., 1) against the (K,) components, summed over the last axis
         x = np.asarray(x, dtype=np.float64)[..., None]
         return np.sum(
             np.asarray(p.weights)
@@ -188,9 +205,11 @@ def cdf(p: Density, x: np.ndarray) -> np.ndarray:
 
 
 def ks_distance(samples: np.ndarray | torch.Tensor, p: Density) -> float:
-    """KS = sup_x |F_n(x) − F(x)|: the largest gap between the samples' empirical CDF and p's CDF.
+    """KS = sup_x |F_n(x) − F(x)|.
 
-    For n samples of p itself, √n · KS follows Kolmogorov's distribution (95% quantile ≈ 1.36).
+    The largest gap between the samples' empirical CDF and p's CDF. For n
+    samples of p itself, √n · KS follows Kolmogorov's distribution (95%
+    quantile ≈ 1.36).
     """
     if isinstance(samples, torch.Tensor):
         samples = samples.detach().cpu().numpy()
@@ -199,28 +218,40 @@ def ks_distance(samples: np.ndarray | torch.Tensor, p: Density) -> float:
         raise ValueError("ks_distance needs at least one sample")
     if not np.isfinite(x).all():
         raise ValueError(
-            "ks_distance got NaN or infinite samples: the generator has diverged"
+            "ks_distance got NaN or infinite samples: "
+            "the generator has diverged"
         )
     f = cdf(p, x)
     n = x.size
-    return float(
-        max(np.max(np.arange(1, n + 1) / n - f), np.max(f - np.arange(n) / n))
-    )
+    # F_n jumps at each sorted x_i: compare F with its value after, and before
+    gap_after = np.max(np.arange(1, n + 1) / n - f)
+    gap_before = np.max(f - np.arange(n) / n)
+    return float(max(gap_after, gap_before))
 
 
 def central_interval(p: Density, mass: float = 0.95) -> tuple[float, float]:
-    """The interval [F⁻¹((1 − mass)/2), F⁻¹((1 + mass)/2)] holding the central ``mass`` of p."""
+    """The interval [F⁻¹((1 − mass)/2), F⁻¹((1 + mass)/2)].
+
+    It holds the central ``mass`` of p.
+    """
     if not 0 < mass < 1:
         raise ValueError(f"mass must be in (0, 1), got {mass}")
-    low, high = p.bounds(12.0)
-    quantile = lambda q: brentq(lambda t: cdf(p, t) - q, low, high, xtol=1e-12)  # noqa: E731
+    low, high = p.bounds(12.0)  # wide enough to bracket any quantile we ask
+
+    def quantile(q: float) -> float:
+        """F⁻¹(q) by root finding: a mixture's CDF has no closed inverse."""
+        return brentq(lambda t: cdf(p, t) - q, low, high, xtol=1e-12)
+
     return quantile((1 - mass) / 2), quantile((1 + mass) / 2)
 
 
 def mean_on_interval(
     values: np.ndarray, grid: np.ndarray, interval: tuple[float, float]
 ) -> float:
-    """The average of a curve recorded on ``grid`` over the grid points inside ``interval``."""
+    """The average of a curve recorded on ``grid`` over ``interval``.
+
+    Only the grid points inside ``interval`` count.
+    """
     inside = (grid >= interval[0]) & (grid <= interval[1])
     if not inside.any():
         raise ValueError(
@@ -231,7 +262,10 @@ def mean_on_interval(
 
 @dataclass(frozen=True)
 class GameFrame:
-    """One panel of Figure 1: p_data, p_g (a KDE of G's samples), D on a grid, and the map z → x."""
+    """One panel of Figure 1.
+
+    p_data, p_g (a KDE of G's samples), D on a grid, and the map z → x.
+    """
 
     iteration: int
     grid: np.ndarray
@@ -250,7 +284,10 @@ def game_frame(
     p_data: Density,
     grid: np.ndarray,
 ) -> GameFrame:
-    """The quantities of Figure 1 at one snapshot (a pure function: the slider and the tests call it)."""
+    """The quantities of Figure 1 at one snapshot.
+
+    A pure function: the slider and the tests call it.
+    """
     x = snapshot.samples.numpy().ravel().astype(np.float64)
     d = snapshot.probes["d_on_grid"].numpy().astype(np.float64)
     return GameFrame(
@@ -279,7 +316,11 @@ def game_frames(
 
 
 def _density_estimate(x: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """A Gaussian KDE of the samples (Scott's bandwidth), with a floor so a collapsed G still draws."""
+    """A Gaussian KDE of the samples (Scott's bandwidth).
+
+    A collapsed G (zero spread, where the KDE is singular) still draws: as a
+    spike.
+    """
     spread = float(np.std(x))
     if spread < 1e-6:  # all samples at one point: a spike one grid cell wide
         density = np.zeros_like(grid)
@@ -295,10 +336,11 @@ def plot_game_frame(
     legend: bool = False,
     d_ticks: bool = True,
 ) -> plt.Axes:
-    """Draw a frame as the paper's Figure 1 and return D's axis (right, from 0 to 1).
+    """Draw a frame as the paper's Figure 1; return D's axis (right, 0 to 1).
 
-    Above: p_data (dotted), p_g (solid, a KDE of G's samples) and D(x) (dashed, right axis). Below, as
-    in the paper: the line of z's domain (lower) joined to the line of x's domain (upper) by x = G(z).
+    Above: p_data (dotted), p_g (solid, a KDE of G's samples) and D(x)
+    (dashed, right axis). Below, as in the paper: the line of z's domain
+    (lower) joined to the line of x's domain (upper) by x = G(z).
     """
     top = 1.1 * max(frame.p_data.max(), 1.0)
     x_line, z_line = -0.12 * top, -0.55 * top
@@ -313,7 +355,7 @@ def plot_game_frame(
     )
     ax.plot(
         frame.grid,
-        np.minimum(frame.p_g, ylim[1]),
+        np.minimum(frame.p_g, ylim[1]),  # a collapsed G's spike is clipped
         color=viz.COLORS["generator"],
         lw=1.8,
         label=r"$p_g$",
@@ -337,9 +379,9 @@ def plot_game_frame(
     if d_ticks:
         d_ax.set_ylabel("$D(x)$", color=viz.COLORS["discriminator"])
     low, high = frame.grid[0], frame.grid[-1]
-    z_pos = low + (frame.z - frame.z.min()) / (np.ptp(frame.z) or 1.0) * (
-        high - low
-    )
+    # z's line is stretched over the plot's x range; one z value: no stretch
+    z_span = np.ptp(frame.z) or 1.0
+    z_pos = low + (frame.z - frame.z.min()) / z_span * (high - low)
     for i in np.linspace(0, len(frame.z) - 1, arrows).round().astype(int):
         ax.annotate(
             "",
@@ -374,8 +416,12 @@ def plot_game_frame(
 
 
 def gaussian_quantile_map(p: Gaussian, z: np.ndarray) -> np.ndarray:
-    """The increasing map from U(−1, 1) to N(μ, σ²): x = μ + σ Φ⁻¹((z + 1)/2), the ideal monotone G."""
+    """The increasing map from U(−1, 1) to N(μ, σ²), the ideal monotone G.
+
+    x = μ + σ Φ⁻¹((z + 1)/2).
+    """
     from scipy.special import ndtri
 
+    # clip: Φ⁻¹ of 0 or 1 is infinite at the ends of z's range
     u = np.clip((np.asarray(z, dtype=np.float64) + 1) / 2, 1e-12, 1 - 1e-12)
     return p.mean + p.std * ndtri(u)

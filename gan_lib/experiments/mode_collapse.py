@@ -1,18 +1,26 @@
-"""The mode-collapse experiment of Chapter 8: one GAN configuration, three ways to train it, one score.
+"""The mode-collapse experiment of Chapter 8.
 
-Every run uses the book's trainer (:class:`gan_lib.training.trainer.Trainer`, Algorithm 1) on a 2D benchmark
-(:meth:`IsotropicMixture2D.ring` or :meth:`~IsotropicMixture2D.grid`) and is scored with the VEEGAN/PacGAN
-metrics of :mod:`gan_lib.evaluation.coverage`. The three methods of the chapter's table differ in one knob each:
+One GAN configuration, three ways to train it, one score. Every run uses the
+book's trainer (:class:`gan_lib.training.trainer.Trainer`, Algorithm 1) on a
+2D benchmark (:meth:`IsotropicMixture2D.ring` or
+:meth:`~IsotropicMixture2D.grid`) and is scored with the VEEGAN/PacGAN
+metrics of :mod:`gan_lib.evaluation.coverage`. The three methods of the
+chapter's table differ in one knob each:
 
-- ``GAN``: the non-saturating GAN, k = 1 discriminator step per generator step;
-- ``GAN, k=3``: three discriminator steps per generator step (Algorithm 1's k);
-- ``PacGAN2``: the discriminator judges packs of m = 2 samples (:mod:`gan_lib.nn.packing`).
+- ``GAN``: the non-saturating GAN, k = 1 discriminator step per generator
+  step;
+- ``GAN, k=3``: three discriminator steps per generator step (Algorithm 1's
+  k);
+- ``PacGAN2``: the discriminator judges packs of m = 2 samples
+  (:mod:`gan_lib.nn.packing`).
 
-The networks are small MLPs in the spirit of the unrolled-GAN ring experiment (Metz et al. 2017):
-G maps z ∈ R¹⁶ through two hidden ReLU layers of 128 units to R²; D has one hidden LeakyReLU layer of
-128 units. Both players use Adam (lr 10⁻³, β = (0.5, 0.999)). These are far smaller and train far
-shorter than PacGAN's (four 400-unit layers with batch norm in G, maxout D, 400 epochs of 100,000
-points), which the chapter says plainly next to its table.
+The networks are small MLPs in the spirit of the unrolled-GAN ring
+experiment (Metz et al. 2017): G maps z ∈ R¹⁶ through two hidden ReLU layers
+of 128 units to R²; D has one hidden LeakyReLU layer of 128 units. Both
+players use Adam (lr 10⁻³, β = (0.5, 0.999)). These are far smaller and
+train far shorter than PacGAN's (four 400-unit layers with batch norm in G,
+maxout D, 400 epochs of 100,000 points), which the chapter says plainly next
+to its table.
 """
 
 from __future__ import annotations
@@ -52,14 +60,13 @@ __all__ = [
 LATENT_DIM = 16
 HIDDEN = 128
 LEARNING_RATE = 1e-3
-TRAINING_POINTS = (
-    100_000  # a fixed training set, as in PacGAN's synthetic experiments
-)
+# a fixed training set, as in PacGAN's synthetic experiments
+TRAINING_POINTS = 100_000
 
 
 @dataclass(frozen=True)
 class Method:
-    """One row of the table: k discriminator steps per generator step, packs of m samples."""
+    """One row of the table: k D steps per G step, packs of m samples."""
 
     name: str
     d_steps: int = 1
@@ -83,15 +90,18 @@ def build_trainer(
     snapshot_size: int = EVAL_SAMPLES,
     device: torch.device | str | None = None,
 ) -> Trainer:
-    """A seeded trainer for ``method`` on ``target``: D sees ``packs_per_batch`` packs of m samples per step.
+    """A seeded trainer for ``method`` on ``target``.
 
-    With m = 1 a pack is one sample, so the three methods see the same number of D inputs per step;
-    PacGAN2 draws twice as many samples to fill its packs, as in PacGAN's experiments.
+    D sees ``packs_per_batch`` packs of m samples per step. With m = 1 a
+    pack is one sample, so the three methods see the same number of D inputs
+    per step; PacGAN2 draws twice as many samples to fill its packs, as in
+    PacGAN's experiments.
     """
     torch.manual_seed(seed)  # the networks' initial weights
     generator = MLPGenerator(
         latent_dim=LATENT_DIM, data_dim=2, hidden=HIDDEN, depth=2
     )
+    # D's input is a whole pack: m points of R², concatenated
     inner = MLPDiscriminator(
         data_dim=2 * method.pack_size, hidden=HIDDEN, depth=1
     )
@@ -123,7 +133,10 @@ def evaluate(
     n: int = EVAL_SAMPLES,
     seed: int = 12_345,
 ) -> ModeCoverage:
-    """Score ``n`` fresh generator samples (2,500 as in VEEGAN and PacGAN) against ``target``."""
+    """Score ``n`` fresh generator samples against ``target``.
+
+    The default n is 2,500, as in VEEGAN and PacGAN.
+    """
     return mode_coverage(trainer.sample(n, seed=seed), target)
 
 
@@ -135,7 +148,7 @@ def train_and_evaluate(
     progress: bool = False,
     **trainer_options,
 ) -> list[ModeCoverage]:
-    """Train ``method`` once per seed for ``iterations`` iterations and score each final generator."""
+    """Train ``method`` once per seed and score each final generator."""
     scores = []
     for seed in seeds:
         trainer = build_trainer(target, method, seed, **trainer_options)
@@ -146,7 +159,10 @@ def train_and_evaluate(
 
 @dataclass(frozen=True)
 class Row:
-    """A table row in the papers' form: mean ± standard error over seeds of the three metrics."""
+    """A table row in the papers' form.
+
+    Mean ± standard error over seeds of the three metrics.
+    """
 
     modes: tuple[float, float]
     high_quality_percent: tuple[float, float]
@@ -154,7 +170,10 @@ class Row:
 
 
 def summarize(scores: Sequence[ModeCoverage]) -> Row:
-    """Mean ± standard error over runs of modes captured, high-quality samples (%) and reverse KL (nats)."""
+    """Mean ± standard error over runs of the three metrics.
+
+    Modes captured, high-quality samples (%) and reverse KL (nats).
+    """
     return Row(
         mean_and_standard_error([s.modes_captured for s in scores]),
         mean_and_standard_error(
@@ -167,6 +186,6 @@ def summarize(scores: Sequence[ModeCoverage]) -> Row:
 def dominant_mode_share(
     samples: torch.Tensor | np.ndarray, target: IsotropicMixture2D
 ) -> tuple[int, float]:
-    """The mode that most samples are nearest to, and the fraction of samples nearest to it."""
+    """The mode most samples are nearest to, and the fraction that are."""
     counts = mode_coverage(samples, target).counts
     return int(counts.argmax()), float(counts.max() / counts.sum())

@@ -1,20 +1,24 @@
-"""The book's shipped DCGAN: a 28×28 MNIST generator and discriminator trained by the paper's recipe.
+"""The book's shipped DCGAN, trained by the paper's recipe.
 
-Radford, Metz and Chintala (2015) train with Adam (learning rate 2·10⁻⁴, β₁ = 0.5),
-minibatches of 128 and the non-saturating generator cost; the networks follow their
-guidelines (:mod:`gan_lib.nn.dcgan`). We train with the book's one trainer
-(:class:`gan_lib.training.trainer.Trainer`), seeded, on the 60,000 MNIST training digits.
+A 28×28 MNIST generator and discriminator. Radford, Metz and Chintala (2015)
+train with Adam (learning rate 2·10⁻⁴, β₁ = 0.5), minibatches of 128 and the
+non-saturating generator cost; the networks follow their guidelines
+(:mod:`gan_lib.nn.dcgan`). We train with the book's one trainer
+(:class:`gan_lib.training.trainer.Trainer`), seeded, on the 60,000 MNIST
+training digits.
 
-The shipped file ``gan_lib/checkpoints/mnist_dcgan.pt`` (with its training log
-``mnist_dcgan.log`` beside it) holds both networks' weights in float16 — half the
-bytes of float32, and far below the precision that matters for sampling — plus the
-constructor arguments. It is reproduced on a CPU by::
+The shipped file ``gan_lib/checkpoints/mnist_dcgan.pt`` (with its training
+log ``mnist_dcgan.log`` beside it) holds both networks' weights in float16 —
+half the bytes of float32, and far below the precision that matters for
+sampling — plus the constructor arguments. It is reproduced on a CPU by::
 
-    GAN_BOOK_DATA=../shared/data OMP_NUM_THREADS=2 python -m gan_lib.experiments.pretrained --train
+    export GAN_BOOK_DATA=../shared/data OMP_NUM_THREADS=2
+    python -m gan_lib.experiments.pretrained --train
 
 and loaded (on CPU, no GPU needed) by :func:`load_pretrained_dcgan`, which
-rebuilds the networks in float32 and puts them in eval mode (batch norm then uses
-its running averages, so a sample does not depend on the rest of its batch).
+rebuilds the networks in float32 and puts them in eval mode (batch norm then
+uses its running averages, so a sample does not depend on the rest of its
+batch).
 """
 
 from __future__ import annotations
@@ -61,7 +65,11 @@ DEFAULT_WIDTH = 32
 
 
 def _half_state(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The state dict on CPU with floating tensors in float16 (integer counters kept as they are)."""
+    """The state dict on CPU with floating tensors in float16.
+
+    Integer counters (batch norm's ``num_batches_tracked``) are kept as they
+    are.
+    """
     return {
         k: (
             v.detach().cpu().half()
@@ -78,8 +86,16 @@ def save_dcgan_pair(
     path: str | Path,
     metadata: dict[str, Any] | None = None,
 ) -> Path:
-    """Write both networks (float16 weights, constructor arguments, signatures) and ``metadata`` to ``path`` atomically."""
+    """Write both networks and ``metadata`` to ``path`` atomically.
+
+    Each network is stored as float16 weights, its constructor arguments and
+    its signature.
+    """
     path = Path(path)
+    players = (
+        ("generator", generator, _generator_config(generator)),
+        ("discriminator", discriminator, _discriminator_config(discriminator)),
+    )
     payload = {
         "format": FORMAT,
         "models": {
@@ -89,14 +105,7 @@ def save_dcgan_pair(
                 "signature": model_signature(model),
                 "state_dict": _half_state(model),
             }
-            for role, model, config in (
-                ("generator", generator, _generator_config(generator)),
-                (
-                    "discriminator",
-                    discriminator,
-                    _discriminator_config(discriminator),
-                ),
-            )
+            for role, model, config in players
         },
         "metadata": dict(metadata or {}),
     }
@@ -125,12 +134,15 @@ def _read_pair(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(
-            f"No DCGAN checkpoint at {path}. Make it with: python -m gan_lib.experiments.pretrained --train"
+            f"No DCGAN checkpoint at {path}. Make it with: "
+            "python -m gan_lib.experiments.pretrained --train"
         )
+    # weights_only: never run code from a file someone handed us
     payload = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointMismatchError(
-            f"{path} is not a GAN Book DCGAN checkpoint (format {FORMAT}); load it with the function of the module that wrote it."
+            f"{path} is not a GAN Book DCGAN checkpoint (format {FORMAT}); "
+            "load it with the function of the module that wrote it."
         )
     return payload
 
@@ -138,9 +150,13 @@ def _read_pair(path: str | Path) -> dict[str, Any]:
 def load_weights(
     model: nn.Module, path: str | Path, role: str
 ) -> dict[str, Any]:
-    """Load the ``role`` ("generator" or "discriminator") weights at ``path`` into ``model`` (float32); return the metadata.
+    """Load the ``role`` weights at ``path`` into ``model``, in float32.
 
-    A model of another class or shape is a :class:`gan_lib.training.checkpoint.CheckpointMismatchError`.
+    ``role`` is "generator" or "discriminator". A model of another class or
+    shape is a :class:`gan_lib.training.checkpoint.CheckpointMismatchError`.
+
+    Returns:
+        The checkpoint's metadata.
     """
     payload = _read_pair(path)
     if role not in payload["models"]:
@@ -151,12 +167,14 @@ def load_weights(
     found = type(model).__name__
     if saved["model_class"] != found:
         raise CheckpointMismatchError(
-            f"{path} holds a {saved['model_class']} as its {role}, not a {found}: load it into a {saved['model_class']}."
+            f"{path} holds a {saved['model_class']} as its {role}, "
+            f"not a {found}: load it into a {saved['model_class']}."
         )
     problem = signature_mismatch(model_signature(model), saved["signature"])
     if problem:
         raise CheckpointMismatchError(
-            f"{path} does not fit this {found} (it was built with {saved['config']}): {problem}."
+            f"{path} does not fit this {found} "
+            f"(it was built with {saved['config']}): {problem}."
         )
     model.load_state_dict(
         {
@@ -170,7 +188,10 @@ def load_weights(
 def load_pretrained_dcgan(
     path: str | Path = DEFAULT_CHECKPOINT, device: torch.device | str = "cpu"
 ) -> tuple[DCGANGenerator, DCGANDiscriminator, dict[str, Any]]:
-    """(G, D, metadata): the shipped DCGAN rebuilt from its stored arguments, float32, eval mode, on ``device``."""
+    """(G, D, metadata): the shipped DCGAN rebuilt from its stored arguments.
+
+    In float32 and eval mode, on ``device``.
+    """
     models = _read_pair(path)["models"]
     generator = DCGANGenerator(**models["generator"]["config"])
     discriminator = DCGANDiscriminator(**models["discriminator"]["config"])
@@ -187,16 +208,23 @@ def load_pretrained_dcgan(
 def generate(
     generator: DCGANGenerator, n: int, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(z, G(z)): n latent points z ~ N(0, I) from a generator seeded with ``seed``, and their images in [−1, 1]."""
+    """(z, G(z)): n latent points z ~ N(0, I) and their images in [−1, 1].
+
+    z comes from its own random stream seeded with ``seed``.
+    """
     device = next(generator.parameters()).device
-    z = torch.randn(
-        n, generator.latent_dim, generator=torch.Generator().manual_seed(seed)
-    ).to(device)
+    stream = torch.Generator().manual_seed(seed)
+    # drawn on the CPU: the same z on every device
+    z = torch.randn(n, generator.latent_dim, generator=stream).to(device)
     return z, generator(z)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: train the DCGAN and save checkpoint + log, or judge the shipped checkpoint's samples."""
+    """Command line: judge the shipped checkpoint, or with ``--train`` make it.
+
+    Judging prints the metadata and the reference classifier's verdict on
+    10,000 samples; training saves the checkpoint and its log beside it.
+    """
     parser = argparse.ArgumentParser(
         description="Train (or judge) the GAN Book's MNIST DCGAN."
     )
@@ -217,8 +245,11 @@ def main(argv: list[str] | None = None) -> None:
         "--state",
         type=Path,
         default=None,
-        help="trainer checkpoint (outside the repository) written every 100 iterations and resumed from if present; "
-        "a resumed run ends bit for bit where an uninterrupted one would",
+        help=(
+            "trainer checkpoint (outside the repository) written every 100 "
+            "iterations and resumed from if present; "
+            "a resumed run ends bit for bit where an uninterrupted one would"
+        ),
     )
     args = parser.parse_args(argv)
     test = load_images("mnist", train=False)
@@ -234,15 +265,20 @@ def main(argv: list[str] | None = None) -> None:
         print(line, flush=True)
         lines.append(line)
 
-    command = f"python -m gan_lib.experiments.pretrained --train --iterations {args.iterations} --width {args.width} --batch-size {args.batch_size} --seed {args.seed}"
+    # the command that re-makes this checkpoint, kept in its metadata
+    command = (
+        "python -m gan_lib.experiments.pretrained --train"
+        f" --iterations {args.iterations} --width {args.width}"
+        f" --batch-size {args.batch_size} --seed {args.seed}"
+    )
     log(
-        f"{command}  (torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device})"
+        f"{command}  (torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, device {args.device})"
     )
     torch.manual_seed(args.seed)
-    generator, discriminator = (
-        DCGANGenerator(width=args.width),
-        DCGANDiscriminator(width=args.width),
-    )
+    # G first, then D: the order in which their weights are drawn
+    generator = DCGANGenerator(width=args.width)
+    discriminator = DCGANDiscriminator(width=args.width)
     trainer = Trainer(
         generator,
         discriminator,
@@ -258,7 +294,7 @@ def main(argv: list[str] | None = None) -> None:
         trainer.load_checkpoint(args.state)
         log(f"resumed from {args.state} at iteration {trainer.iteration}")
     start = time.perf_counter()
-    chunk = 100
+    chunk = 100  # iterations between log lines and trainer checkpoints
     while trainer.iteration < args.iterations:
         trainer.train(
             min(chunk, args.iterations - trainer.iteration),
@@ -267,14 +303,20 @@ def main(argv: list[str] | None = None) -> None:
         )
         h = trainer.history
         log(
-            f"iteration {trainer.iteration}: J(D) {h['d_loss'][-1]:.3f}, J(G) {h['g_loss'][-1]:.3f}, "
-            f"D(x) {h['d_real'][-1]:.3f}, D(G(z)) {h['d_fake_before'][-1]:.3f}; {time.perf_counter() - start:.0f} s"
+            f"iteration {trainer.iteration}: "
+            f"J(D) {h['d_loss'][-1]:.3f}, J(G) {h['g_loss'][-1]:.3f}, "
+            f"D(x) {h['d_real'][-1]:.3f}, "
+            f"D(G(z)) {h['d_fake_before'][-1]:.3f}; "
+            f"{time.perf_counter() - start:.0f} s"
         )
     elapsed = time.perf_counter() - start
-    generator.cpu().eval(), discriminator.cpu().eval()
+    # judged as it will be used: on the CPU, batch norm in eval mode
+    generator.cpu().eval()
+    discriminator.cpu().eval()
     quality = judge(generate(generator, 10_000, seed=1)[1])
     log(
-        f"eval-mode samples (10,000, seed 1) judged by the reference classifier: {quality}"
+        "eval-mode samples (10,000, seed 1) judged by the reference "
+        f"classifier: {quality}"
     )
     metadata = {
         "command": command,
@@ -286,8 +328,10 @@ def main(argv: list[str] | None = None) -> None:
         "class_counts": [int(c) for c in quality.class_counts],
     }
     save_dcgan_pair(generator, discriminator, args.out, metadata)
+    size_kib = args.out.stat().st_size / 1024
     log(
-        f"this invocation trained {elapsed:.0f} s; saved {args.out} ({args.out.stat().st_size / 1024:.0f} KiB, float16 weights)"
+        f"this invocation trained {elapsed:.0f} s; saved {args.out} "
+        f"({size_kib:.0f} KiB, float16 weights)"
     )
     args.out.with_suffix(".log").write_text("\n".join(lines) + "\n")
 

@@ -1,17 +1,22 @@
-"""One DCGAN baseline for the tips chapters, and each tip as a named change to it.
+"""One DCGAN baseline for the tips chapters, each tip a named change to it.
 
-The tips of Goodfellow (2016, §4) are measured one at a time: every run starts from
-the same baseline and changes one thing, so a difference in the measurements is the
-tip's effect (or the run-to-run noise, which the chapters measure too). The baseline
-is the book's 28×28 DCGAN (:mod:`gan_lib.nn.dcgan`, Radford et al. 2015) trained by the
-book's one trainer (:class:`gan_lib.training.trainer.Trainer`): Adam with learning rate 2·10⁻⁴ and
-β₁ = 0.5, the non-saturating generator cost, k = 1, targets α = 1 and β = 0.
+The tips of Goodfellow (2016, §4) are measured one at a time: every run
+starts from the same baseline and changes one thing, so a difference in the
+measurements is the tip's effect (or the run-to-run noise, which the
+chapters measure too). The baseline is the book's 28×28 DCGAN
+(:mod:`gan_lib.nn.dcgan`, Radford et al. 2015) trained by the book's one
+trainer (:class:`gan_lib.training.trainer.Trainer`): Adam with learning rate
+2·10⁻⁴ and β₁ = 0.5, the non-saturating generator cost, k = 1, targets
+α = 1 and β = 0.
 
 A :class:`Recipe` holds the settings a tip changes:
 
-- ``conditional``: train with labels, G(z, y) and D(x, y) (:mod:`gan_lib.nn.conditional`);
-- ``real_label``, ``fake_label``: label smoothing's targets α and β (:mod:`gan_lib.theory.smoothing`);
-- ``d_steps``, ``d_width``: balancing the players, k D steps per G step and D's width;
+- ``conditional``: train with labels, G(z, y) and D(x, y)
+  (:mod:`gan_lib.nn.conditional`);
+- ``real_label``, ``fake_label``: label smoothing's targets α and β
+  (:mod:`gan_lib.theory.smoothing`);
+- ``d_steps``, ``d_width``: balancing the players, k D steps per G step and
+  D's width;
 - ``batch_size``: the minibatch size m.
 
 :func:`make_trainer` builds the players and the trainer for a recipe; the runs
@@ -56,7 +61,10 @@ NUM_CLASSES = 10
 
 @dataclass(frozen=True)
 class Recipe:
-    """The settings of one run: the baseline by default; ``with_(...)`` changes one tip's settings."""
+    """The settings of one run: the baseline by default.
+
+    ``with_(...)`` changes one tip's settings.
+    """
 
     width: int = 32  # n_gf, G's width (and D's unless d_width is given)
     d_width: int | None = None  # n_df
@@ -69,7 +77,10 @@ class Recipe:
     seed: int = 0
 
     def with_(self, **changes) -> Recipe:
-        """A copy with ``changes`` applied, e.g. ``baseline.with_(real_label=0.9)``."""
+        """A copy with ``changes`` applied.
+
+        For example ``baseline.with_(real_label=0.9)``.
+        """
         return dataclasses.replace(self, **changes)
 
     @property
@@ -80,28 +91,39 @@ class Recipe:
 def players(
     recipe: Recipe, image_size: int = 28, channels: int = 1
 ) -> tuple[nn.Module, nn.Module]:
-    """(G, D) for ``recipe``, initialised from ``recipe.seed``; label-packing players when ``conditional``."""
+    """(G, D) for ``recipe``, initialised from ``recipe.seed``.
+
+    Label-packing players when ``recipe.conditional``.
+    """
     torch.manual_seed(recipe.seed)
+    d_width = recipe.discriminator_width
+    # G first, then D: the order in which their weights are drawn
     if not recipe.conditional:
-        return (
-            DCGANGenerator(image_size, LATENT_DIM, channels, recipe.width),
-            DCGANDiscriminator(
-                image_size, channels, recipe.discriminator_width
-            ),
+        generator = DCGANGenerator(
+            image_size, LATENT_DIM, channels, recipe.width
         )
+        discriminator = DCGANDiscriminator(image_size, channels, d_width)
+        return generator, discriminator
     generator = ConditionalDCGANGenerator(
         NUM_CLASSES, image_size, LATENT_DIM, channels, recipe.width
     )
     discriminator = ConditionalDCGANDiscriminator(
-        NUM_CLASSES, image_size, channels, recipe.discriminator_width
+        NUM_CLASSES, image_size, channels, d_width
     )
-    return LabelPackingGenerator(generator), LabelPackingDiscriminator(
-        discriminator
+    # wrapped for the unchanged Trainer: each label travels packed with its
+    # sample
+    return (
+        LabelPackingGenerator(generator),
+        LabelPackingDiscriminator(discriminator),
     )
 
 
 def training_data(recipe: Recipe, data: ImageData) -> torch.Tensor:
-    """What the trainer samples: the images, or (image, label) pairs packed into one tensor when ``conditional``."""
+    """What the trainer samples: the images, or packed (image, label) pairs.
+
+    When ``recipe.conditional``, each image and its label are packed into
+    one tensor.
+    """
     if recipe.conditional:
         return pack_labelled_data(data.images, data.labels, NUM_CLASSES)
     return data.images
@@ -113,7 +135,12 @@ def make_trainer(
     device: torch.device | str | None = None,
     **options,
 ) -> Trainer:
-    """The book's trainer for ``recipe`` on ``data``; ``options`` go to :class:`~gan_lib.training.trainer.Trainer` (snapshots, probe, ...)."""
+    """The book's trainer for ``recipe`` on ``data``.
+
+    ``options`` go to :class:`~gan_lib.training.trainer.Trainer` (snapshots,
+    probe, ...) and override the recipe's settings.
+    """
+    # images are (N, C, H, W) with H = W
     generator, discriminator = players(
         recipe, data.images.shape[-1], data.images.shape[1]
     )
@@ -140,10 +167,12 @@ def make_trainer(
 def generated_images(
     trainer: Trainer, n: int, seed: int = 0
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(images, labels): n samples of the trainer's G from a noise stream seeded with ``seed`` (the run is untouched).
+    """(images, labels): n samples of the trainer's G.
 
-    For a label-packing generator the labels are the classes the samples were asked for (uniform over
-    the classes); for an unconditional one they are ``None``.
+    The noise comes from its own stream seeded with ``seed``, so the run is
+    untouched. For a label-packing generator the labels are the classes the
+    samples were asked for (uniform over the classes); for an unconditional
+    one they are ``None``.
     """
     samples = trainer.sample(n, seed=seed)
     if isinstance(trainer.generator, LabelPackingGenerator):
@@ -155,19 +184,21 @@ def generated_images(
 def class_grid(
     trainer: Trainer, per_class: int, seed: int = 0
 ) -> torch.Tensor:
-    """A conditional G's samples, ``per_class`` for each class in turn (class-major), shape (K·per_class, C, H, W).
+    """A conditional G's samples, ``per_class`` for each class in turn.
 
-    Row j of ``make_grid(..., nrow=per_class)`` shows class j; the same z is used in every row, so a
-    column shows what the label alone changes.
+    Class-major, shape (K·per_class, C, H, W). Row j of
+    ``make_grid(..., nrow=per_class)`` shows class j; the same z is used in
+    every row, so a column shows what the label alone changes.
     """
     if not isinstance(trainer.generator, LabelPackingGenerator):
         raise TypeError(
-            "class_grid needs a conditional (label-packing) generator: build it with Recipe(conditional=True)"
+            "class_grid needs a conditional (label-packing) generator: "
+            "build it with Recipe(conditional=True)"
         )
     classes = trainer.generator.conditional.num_classes
-    z = torch.randn(
-        per_class, LATENT_DIM, generator=torch.Generator().manual_seed(seed)
-    ).repeat(classes, 1)
+    stream = torch.Generator().manual_seed(seed)
+    # (per_class, d) repeated: row j of the grid reuses the same z
+    z = torch.randn(per_class, LATENT_DIM, generator=stream).repeat(classes, 1)
     labels = torch.arange(classes).repeat_interleave(per_class)
     packed = trainer.generator(
         noise_for_labels(z, labels, classes).to(trainer.device)

@@ -1,9 +1,10 @@
-"""The taxonomy of deep generative models of Goodfellow's 2016 tutorial (its Figure 9), as data and as a figure.
+"""The taxonomy of deep generative models, as data and as a figure.
 
-Every family in the tree is a maximum-likelihood model, or can be seen as one.
-The first split is whether the model writes p_model(x) down (explicit density)
-or only lets us sample from it (implicit density). Each leaf carries what the
-family pays for its choice; the book's figure is drawn from this one structure.
+The tree is Figure 9 of Goodfellow's 2016 tutorial. Every family in the tree
+is a maximum-likelihood model, or can be seen as one. The first split is
+whether the model writes p_model(x) down (explicit density) or only lets us
+sample from it (implicit density). Each leaf carries what the family pays for
+its choice; the book's figure is drawn from this one structure.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Node:
-    """One box of the tree: a label, its children, and for a leaf (a model family) the price it pays."""
+    """One box of the tree: a label and its children.
+
+    A leaf (a model family) also carries the price it pays.
+    """
 
     label: str
     children: tuple[Node, ...] = ()
@@ -49,7 +53,9 @@ TAXONOMY = Node(
                     "Tractable density",
                     (
                         Node(
-                            "Fully visible\nbelief nets (NADE,\nMADE, PixelCNN)",
+                            "Fully visible\n"
+                            "belief nets (NADE,\n"
+                            "MADE, PixelCNN)",
                             pays="sequential\nsampling",
                         ),
                         Node(
@@ -120,7 +126,10 @@ def leaves(node: Node = TAXONOMY) -> list[Node]:
 
 
 def paths(node: Node = TAXONOMY) -> list[tuple[str, ...]]:
-    """For each leaf, the labels from the root down to it (line breaks replaced by spaces)."""
+    """For each leaf, the labels from the root down to it.
+
+    Line breaks in the labels are replaced by spaces.
+    """
     here = (node.label.replace("\n", " "),)
     if node.is_leaf:
         return [here]
@@ -137,11 +146,15 @@ def depth(node: Node = TAXONOMY) -> int:
 def layout(
     node: Node = TAXONOMY,
 ) -> list[tuple[Node, float, float, Node | None]]:
-    """(node, x, y, parent) for every node: leaves side by side at x = 0, 1, ... on the bottom row
-    y = −depth(root); every other node at y = −(its depth from the root), centred over its children."""
+    """(node, x, y, parent) for every node.
+
+    Leaves sit side by side at x = 0, 1, ... on the bottom row
+    y = −depth(root); every other node at y = −(its depth from the root),
+    centred over its children.
+    """
     bottom = -depth(node)
     placed: list[tuple[Node, float, float, Node | None]] = []
-    next_leaf = [0]
+    next_leaf = [0]  # a list, so that place() can advance it
 
     def place(current: Node, level: int, parent: Node | None) -> float:
         if current.is_leaf:
@@ -163,18 +176,21 @@ def draw_taxonomy(
     tree: Node = TAXONOMY,
     highlight: str = "Generative adversarial\nnetwork",
 ) -> dict[str, plt.Text]:
-    """Draw ``tree`` on ``ax``: boxes joined by elbow lines, each leaf's price written under it in italics.
+    """Draw ``tree`` on ``ax``: boxes joined by elbow lines.
 
-    The leaf labelled ``highlight`` is drawn in the generator's colour. Returns the
-    text artists by label (the prices under ``"pays: " + label``), for tests.
+    Each leaf's price is written under it in italics. The leaf labelled
+    ``highlight`` is drawn in the generator's colour.
+
+    Returns:
+        The text artists by label (the prices under ``"pays: " + label``),
+        for tests.
     """
     nodes = layout(tree)
     where = {id(node): (x, y) for node, x, y, _ in nodes}
     artists: dict[str, plt.Text] = {}
     for node, x, y, parent in nodes:
-        if (
-            parent is not None
-        ):  # an elbow from the parent's box down to this one
+        # an elbow from the parent's box down to this one
+        if parent is not None:
             px, py = where[id(parent)]
             middle = py - 0.5
             ax.plot(
@@ -216,9 +232,11 @@ def draw_taxonomy(
                 va="top",
                 fontsize=7.5,
                 style="italic",
-                color=viz.COLORS["generator"]
-                if node.label == highlight
-                else viz.COLORS["alternative"],
+                color=(
+                    viz.COLORS["generator"]
+                    if node.label == highlight
+                    else viz.COLORS["alternative"]
+                ),
             )
     xs = [x for _, x, _, _ in nodes]
     ax.set(

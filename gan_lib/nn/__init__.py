@@ -1,10 +1,13 @@
-"""The players, as torch modules only: every network returns logits (D) or samples (G).
+"""The players, as torch modules only: D returns logits, G returns samples.
 
-- ``noise``: the latent prior p_z (standard normal or uniform) and ``draw_noise``.
-- ``mlp``: multilayer-perceptron players for low-dimensional data (Chapters 4–8).
-- ``dcgan``: DCGAN players by the paper's guidelines (Radford et al. 2015), any image size.
-- ``conditional``: class-conditional DCGAN players, and the adapter that packs labels
-  into z and x so the unchanged trainer trains them.
+- ``noise``: the latent prior p_z (standard normal or uniform) and
+  ``draw_noise``.
+- ``mlp``: multilayer-perceptron players for low-dimensional data
+  (Chapters 4–8).
+- ``dcgan``: DCGAN players by the paper's guidelines (Radford et al. 2015),
+  any image size.
+- ``conditional``: class-conditional DCGAN players, and the adapter that
+  packs labels into z and x so the unchanged trainer trains them.
 - ``normalization``: reference and virtual batch norm (Salimans et al. 2016).
 - ``packing``: PacGAN's discriminator on packs of samples (Lin et al. 2018).
 """

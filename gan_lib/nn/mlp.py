@@ -1,7 +1,8 @@
-"""Multilayer perceptrons for the toy chapters: the 2014 paper's MLP generator and discriminator.
+"""Multilayer perceptrons for the toy chapters, as in the 2014 paper.
 
 Networks return what the book's notation says: a generator maps z to x, a
-discriminator maps x to a *logit* a = σ⁻¹(D(x)), shaped (batch,) — never a probability.
+discriminator maps x to a *logit* a = σ⁻¹(D(x)), shaped (batch,), never a
+probability.
 """
 
 from __future__ import annotations
@@ -19,10 +20,14 @@ def mlp_layers(
     depth: int = 2,
     activation: type[nn.Module] = nn.ReLU,
 ) -> nn.Sequential:
-    """``depth`` hidden layers of width ``hidden`` with ``activation``, then a linear output layer."""
+    """``depth`` hidden layers of width ``hidden``, then a linear output layer.
+
+    Each hidden layer is a ``Linear`` followed by ``activation()``.
+    """
     if depth < 1 or hidden < 1:
         raise ValueError(
-            f"an MLP needs depth >= 1 and hidden >= 1, got depth={depth}, hidden={hidden}"
+            "an MLP needs depth >= 1 and hidden >= 1, "
+            f"got depth={depth}, hidden={hidden}"
         )
     layers: list[nn.Module] = []
     width = in_features
@@ -50,13 +55,17 @@ class MLPGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
-                f"the generator expects z of shape (batch, {self.latent_dim}), got {tuple(z.shape)}"
+                "the generator expects z of shape "
+                f"(batch, {self.latent_dim}), got {tuple(z.shape)}"
             )
         return self.net(z)
 
 
 class MLPDiscriminator(nn.Module):
-    """D(x; θ_D) as a logit: an MLP from data_dim to one number per example (LeakyReLU(0.2), as in DCGAN's D)."""
+    """D(x; θ_D) as a logit: an MLP from data_dim to one number per example.
+
+    Its hidden layers use LeakyReLU(0.2), as DCGAN's D does.
+    """
 
     def __init__(
         self, data_dim: int = 1, hidden: int = 64, depth: int = 2
@@ -70,6 +79,7 @@ class MLPDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 2 or x.shape[1] != self.data_dim:
             raise ValueError(
-                f"the discriminator expects x of shape (batch, {self.data_dim}), got {tuple(x.shape)}"
+                "the discriminator expects x of shape "
+                f"(batch, {self.data_dim}), got {tuple(x.shape)}"
             )
         return self.net(x).squeeze(1)

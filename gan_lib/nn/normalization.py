@@ -1,44 +1,58 @@
-"""Reference and virtual batch normalisation (Salimans et al. 2016), drop-in for ``nn.BatchNorm2d``.
+"""Reference and virtual batch normalisation (Salimans et al. 2016).
 
-Batch norm normalises channel c of every example with the minibatch's own statistics,
-so G(z_i) depends on the other z_j of its batch: samples in one batch share features.
-Salimans et al. (2016) remove that coupling with statistics from a *reference batch*
-of inputs chosen once at the start of training.
+Both are drop-in replacements for ``nn.BatchNorm2d``. Batch norm normalises
+channel c of every example with the minibatch's own statistics, so G(z_i)
+depends on the other z_j of its batch: samples in one batch share features.
+Salimans et al. (2016) remove that coupling with statistics from a
+*reference batch* of inputs chosen once at the start of training.
 
-Both modules below keep, per channel c, the reference batch's mean and biased variance
-over its N examples and H·W positions,
+Both modules below keep, per channel c, the reference batch's mean and
+biased variance over its N examples and H·W positions,
 
-.. math:: \\mu^{\\mathrm{ref}}_c = \\mathbb{E}_{\\mathrm{ref}}[h_c], \\qquad
-          v^{\\mathrm{ref}}_c = \\mathbb{E}_{\\mathrm{ref}}[h_c^2] - (\\mu^{\\mathrm{ref}}_c)^2 ,
+.. math::
+    \\mu^{\\mathrm{ref}}_c = \\mathbb{E}_{\\mathrm{ref}}[h_c], \\qquad
+    v^{\\mathrm{ref}}_c = \\mathbb{E}_{\\mathrm{ref}}[h_c^2]
+                        - (\\mu^{\\mathrm{ref}}_c)^2 ,
 
-and normalise every later input h with them, then apply the learned scale γ and shift β:
+and normalise every later input h with them, then apply the learned scale γ
+and shift β:
 
-.. math:: \\mathrm{RBN}(h)_c = \\gamma_c\\, \\frac{h_c - \\mu^{\\mathrm{ref}}_c}{\\sqrt{v^{\\mathrm{ref}}_c + \\epsilon}} + \\beta_c .
+.. math::
+    \\mathrm{RBN}(h)_c = \\gamma_c\\,
+        \\frac{h_c - \\mu^{\\mathrm{ref}}_c}
+              {\\sqrt{v^{\\mathrm{ref}}_c + \\epsilon}} + \\beta_c .
 
-Virtual batch norm (VBN) adds the example itself to the reference batch, as one more
-member of N + 1: for example i, with m_{i,c} and s_{i,c} its own mean and mean square
-over the H·W positions of channel c,
+Virtual batch norm (VBN) adds the example itself to the reference batch, as
+one more member of N + 1: for example i, with m_{i,c} and s_{i,c} its own
+mean and mean square over the H·W positions of channel c,
 
-.. math:: \\mu_{i,c} = \\tfrac{1}{N+1}\\, m_{i,c} + \\tfrac{N}{N+1}\\, \\mu^{\\mathrm{ref}}_c, \\qquad
-          v_{i,c} = \\tfrac{1}{N+1}\\, s_{i,c} + \\tfrac{N}{N+1}\\, \\mathbb{E}_{\\mathrm{ref}}[h_c^2] - \\mu_{i,c}^2 ,
+.. math::
+    \\mu_{i,c} = \\tfrac{1}{N+1}\\, m_{i,c}
+               + \\tfrac{N}{N+1}\\, \\mu^{\\mathrm{ref}}_c, \\qquad
+    v_{i,c} = \\tfrac{1}{N+1}\\, s_{i,c}
+            + \\tfrac{N}{N+1}\\, \\mathbb{E}_{\\mathrm{ref}}[h_c^2]
+            - \\mu_{i,c}^2 ,
 
-.. math:: \\mathrm{VBN}(h)_{i,c} = \\gamma_c\\, \\frac{h_{i,c} - \\mu_{i,c}}{\\sqrt{v_{i,c} + \\epsilon}} + \\beta_c ,
+.. math::
+    \\mathrm{VBN}(h)_{i,c} = \\gamma_c\\,
+        \\frac{h_{i,c} - \\mu_{i,c}}{\\sqrt{v_{i,c} + \\epsilon}} + \\beta_c ,
 
-the weights 1/(N+1) and N/(N+1) of the reference implementation of Salimans et al.
-Either way, the output for one example depends on that example and the reference
-statistics only, never on the rest of its minibatch.
+the weights 1/(N+1) and N/(N+1) of the reference implementation of Salimans
+et al. Either way, the output for one example depends on that example and
+the reference statistics only, never on the rest of its minibatch.
 
-What we implement, exactly: the reference *statistics* are computed once, in a
-reference pass (:func:`set_reference_batch`), without gradients, and stored as
-buffers; training steps never change them. During the reference pass each module
-normalises the reference batch with its own statistics (ordinary training-mode batch
-norm), so that deeper layers see the activations they will be compared with. The
-reference implementation of Salimans et al. instead recomputes the reference
-statistics with the current weights at every step (the reference *inputs* stay
-fixed) and backpropagates through them; calling :func:`set_reference_batch` again
-with the same inputs refreshes the statistics to the current weights in the same way,
-without the gradient through them. The modules behave identically in train and eval
-mode: they keep no running averages.
+What we implement, exactly: the reference *statistics* are computed once, in
+a reference pass (:func:`set_reference_batch`), without gradients, and
+stored as buffers; training steps never change them. During the reference
+pass each module normalises the reference batch with its own statistics
+(ordinary training-mode batch norm), so that deeper layers see the
+activations they will be compared with. The reference implementation of
+Salimans et al. instead recomputes the reference statistics with the
+current weights at every step (the reference *inputs* stay fixed) and
+backpropagates through them; calling :func:`set_reference_batch` again with
+the same inputs refreshes the statistics to the current weights in the same
+way, without the gradient through them. The modules behave identically in
+train and eval mode: they keep no running averages.
 """
 
 from __future__ import annotations
@@ -61,28 +75,35 @@ __all__ = [
 ]
 
 NOT_SET_HINT = (
-    "run a reference pass first: gan_lib.nn.normalization.set_reference_batch(model, reference_input) "
-    "computes the statistics of every reference/virtual batch-norm layer in the model from one fixed batch"
+    "run a reference pass first: "
+    "gan_lib.nn.normalization.set_reference_batch(model, reference_input) "
+    "computes the statistics of every reference/virtual batch-norm layer in "
+    "the model from one fixed batch"
 )
 
 
 class ReferenceBatchNorm2d(nn.Module):
-    """RBN(h) = γ (h − μ_ref) / √(v_ref + ε) + β, with μ_ref, v_ref from the fixed reference batch."""
+    """RBN(h) = γ (h − μ_ref) / √(v_ref + ε) + β.
+
+    μ_ref and v_ref are the statistics of the fixed reference batch.
+    """
 
     def __init__(self, num_features: int, eps: float = 1e-5) -> None:
         super().__init__()
         if not isinstance(num_features, int) or num_features < 1:
             raise ValueError(
-                f"num_features must be a positive integer (the number of channels), got {num_features!r}"
+                "num_features must be a positive integer (the number of "
+                f"channels), got {num_features!r}"
             )
         self.num_features, self.eps = num_features, eps
         self.weight = nn.Parameter(torch.ones(num_features))  # γ
         self.bias = nn.Parameter(torch.zeros(num_features))  # β
         self.register_buffer("reference_mean", torch.zeros(num_features))
         self.register_buffer("reference_var", torch.ones(num_features))
+        # N, the reference batch's size; 0 means not set yet.
         self.register_buffer(
             "reference_size", torch.zeros((), dtype=torch.long)
-        )  # N; 0 = not set yet
+        )
         self.recording = False  # True only inside reference_pass
 
     @property
@@ -95,7 +116,8 @@ class ReferenceBatchNorm2d(nn.Module):
             return self._record_reference(h)
         if not self.has_reference:
             raise RuntimeError(
-                f"{type(self).__name__} has no reference statistics yet: {NOT_SET_HINT}."
+                f"{type(self).__name__} has no reference statistics yet: "
+                f"{NOT_SET_HINT}."
             )
         mean, var = self._statistics(h)
         return self._affine((h - mean) / torch.sqrt(var + self.eps))
@@ -103,13 +125,20 @@ class ReferenceBatchNorm2d(nn.Module):
     def _statistics(
         self, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean, variance) broadcastable to h: here the reference batch's, the same for every example."""
-        return self.reference_mean[None, :, None, None], self.reference_var[
-            None, :, None, None
-        ]
+        """(mean, variance), broadcastable to h.
+
+        Here the reference batch's, the same for every example.
+        """
+        mean = self.reference_mean[None, :, None, None]
+        var = self.reference_var[None, :, None, None]
+        return mean, var
 
     def _record_reference(self, h: torch.Tensor) -> torch.Tensor:
-        """Store the batch's statistics (no gradient) and normalise it with them: training-mode batch norm."""
+        """Store the batch's statistics and normalise the batch with them.
+
+        This is training-mode batch norm; the stored copy carries no
+        gradient.
+        """
         mean = h.mean(dim=(0, 2, 3))
         var = h.var(dim=(0, 2, 3), unbiased=False)
         with torch.no_grad():
@@ -130,16 +159,25 @@ class ReferenceBatchNorm2d(nn.Module):
     def _check_input(self, h: torch.Tensor) -> None:
         if h.ndim != 4 or h.shape[1] != self.num_features:
             raise ValueError(
-                f"{type(self).__name__}({self.num_features}) expects feature maps of shape "
-                f"(batch, {self.num_features}, height, width), got {tuple(h.shape)}"
+                f"{type(self).__name__}({self.num_features}) expects "
+                "feature maps of shape "
+                f"(batch, {self.num_features}, height, width), "
+                f"got {tuple(h.shape)}"
             )
 
     def extra_repr(self) -> str:
-        return f"{self.num_features}, eps={self.eps}, reference_size={int(self.reference_size)}"
+        return (
+            f"{self.num_features}, eps={self.eps}, "
+            f"reference_size={int(self.reference_size)}"
+        )
 
 
 class VirtualBatchNorm2d(ReferenceBatchNorm2d):
-    """VBN: normalise example i with the statistics of the reference batch plus example i (weights N/(N+1), 1/(N+1))."""
+    """VBN: example i is normalised as one more member of the reference batch.
+
+    Its statistics weigh the reference batch's by N/(N+1) and its own by
+    1/(N+1).
+    """
 
     def _statistics(
         self, h: torch.Tensor
@@ -147,29 +185,28 @@ class VirtualBatchNorm2d(ReferenceBatchNorm2d):
         n = self.reference_size.to(h.dtype)
         own_weight, reference_weight = 1 / (n + 1), n / (n + 1)
         reference_mean = self.reference_mean[None, :, None, None]
+        # E_ref[h²] = v_ref + μ_ref²
         reference_mean_square = (self.reference_var + self.reference_mean**2)[
             None, :, None, None
         ]
-        own_mean = h.mean(
-            dim=(2, 3), keepdim=True
-        )  # m_{i,c}: example i alone, never the rest of the batch
-        own_mean_square = (h**2).mean(dim=(2, 3), keepdim=True)  # s_{i,c}
+        # m_{i,c} and s_{i,c}: example i alone, never the rest of the batch.
+        own_mean = h.mean(dim=(2, 3), keepdim=True)
+        own_mean_square = (h**2).mean(dim=(2, 3), keepdim=True)
         mean = own_weight * own_mean + reference_weight * reference_mean
         var = (
             own_weight * own_mean_square
             + reference_weight * reference_mean_square
             - mean**2
         )
-        return mean, var.clamp_min(
-            0.0
-        )  # clamp: rounding can make E[h²] − μ² slightly negative
+        # Rounding can make E[h²] − μ² slightly negative.
+        return mean, var.clamp_min(0.0)
 
 
 REFERENCE_NORMS = (ReferenceBatchNorm2d, VirtualBatchNorm2d)
 
 
 def reference_norm_layers(model: nn.Module) -> list[ReferenceBatchNorm2d]:
-    """The reference/virtual batch-norm layers of ``model``, in module order."""
+    """``model``'s reference/virtual batch-norm layers, in module order."""
     return [
         module
         for module in model.modules()
@@ -179,12 +216,16 @@ def reference_norm_layers(model: nn.Module) -> list[ReferenceBatchNorm2d]:
 
 @contextlib.contextmanager
 def reference_pass(model: nn.Module) -> Iterator[None]:
-    """Inside the block, every reference/virtual batch-norm layer of ``model`` records the batch it sees."""
+    """In the block, ``model``'s reference/virtual batch norms record.
+
+    Each such layer stores the statistics of the batch it sees.
+    """
     layers = reference_norm_layers(model)
     if not layers:
         raise ValueError(
-            f"{type(model).__name__} has no ReferenceBatchNorm2d or VirtualBatchNorm2d layer; "
-            "build it with them, e.g. replace_batch_norm(model, VirtualBatchNorm2d)"
+            f"{type(model).__name__} has no ReferenceBatchNorm2d or "
+            "VirtualBatchNorm2d layer; build it with them, e.g. "
+            "replace_batch_norm(model, VirtualBatchNorm2d)"
         )
     for layer in layers:
         layer.recording = True
@@ -199,15 +240,18 @@ def reference_pass(model: nn.Module) -> Iterator[None]:
 def set_reference_batch(
     model: nn.Module, *reference_input: torch.Tensor
 ) -> None:
-    """Run ``model(*reference_input)`` once as the reference pass: each layer stores that batch's statistics.
+    """Run ``model(*reference_input)`` once as the reference pass.
 
-    Call it once before training with a fixed batch (e.g. a fixed set of z for a generator);
-    call it again with the same batch to refresh the statistics to the current weights.
+    Each reference/virtual batch-norm layer stores that batch's statistics.
+    Call it once before training with a fixed batch (e.g. a fixed set of z
+    for a generator); call it again with the same batch to refresh the
+    statistics to the current weights.
     """
     batch = reference_input[0].shape[0] if reference_input else 0
     if batch < 2:
         raise ValueError(
-            f"the reference batch needs at least 2 examples to have a variance, got {batch}"
+            "the reference batch needs at least 2 examples to have a "
+            f"variance, got {batch}"
         )
     with reference_pass(model):
         model(*reference_input)
@@ -216,14 +260,17 @@ def set_reference_batch(
 def replace_batch_norm(
     model: nn.Module, norm: type[ReferenceBatchNorm2d] = VirtualBatchNorm2d
 ) -> nn.Module:
-    """Swap every ``nn.BatchNorm2d`` in ``model`` for ``norm`` (in place), keeping its γ, β and ε; returns ``model``.
+    """Swap every ``nn.BatchNorm2d`` in ``model`` for ``norm``, in place.
 
-    A DCGAN generator built by :class:`gan_lib.nn.dcgan.DCGANGenerator` becomes a reference- or
-    virtual-batch-norm generator; call :func:`set_reference_batch` before using it.
+    Each replacement keeps the batch norm's γ, β and ε; returns ``model``.
+    A DCGAN generator built by :class:`gan_lib.nn.dcgan.DCGANGenerator`
+    becomes a reference- or virtual-batch-norm generator; call
+    :func:`set_reference_batch` before using it.
     """
     if norm not in REFERENCE_NORMS:
         raise ValueError(
-            f"norm must be ReferenceBatchNorm2d or VirtualBatchNorm2d, got {norm!r}"
+            "norm must be ReferenceBatchNorm2d or VirtualBatchNorm2d, "
+            f"got {norm!r}"
         )
     for name, child in model.named_children():
         if isinstance(child, nn.BatchNorm2d):

@@ -1,16 +1,24 @@
-"""Closed forms and numerics of the theory chapters (Chapters 1–7, 11): NumPy, SciPy and
-small torch computations, no training loop.
+"""Closed forms and numerics of the theory chapters (Chapters 1–7, 11).
 
-- ``densities``: 1D Gaussians, mixtures and uniforms; the 2D ring and grid of Chapter 8.
-- ``divergences``: KL, cross-entropy, entropy and JSD in nats (closed forms, grids,
-  quadrature); fitting one Gaussian under forward KL, reverse KL or JSD.
-- ``mode_seeking``: where the reverse-KL fit to two Gaussians switches to one mode.
-- ``likelihood``: maximum likelihood for a Gaussian (closed form, gradient ascent, surface).
+NumPy, SciPy and small torch computations; no training loop.
+
+- ``densities``: 1D Gaussians, mixtures and uniforms; the 2D ring and grid of
+  Chapter 8.
+- ``divergences``: KL, cross-entropy, entropy and JSD in nats (closed forms,
+  grids, quadrature); fitting one Gaussian under forward KL, reverse KL or
+  JSD.
+- ``mode_seeking``: where the reverse-KL fit to two Gaussians switches to one
+  mode.
+- ``likelihood``: maximum likelihood for a Gaussian (closed form, gradient
+  ascent, surface).
 - ``samplers``: how each family of the taxonomy draws a sample (Chapter 2).
-- ``game``: the value function V(G, D), the optimal discriminator D* and C(G).
-- ``dynamics``: gradient play on V = xy (simultaneous and alternating updates).
-- ``smoothing``: label smoothing's optimal discriminator D*_αβ and value function, its pull
-  on spurious modes, D's over-confidence; ``check_labels`` for the targets (α, β).
+- ``game``: the value function V(G, D), the optimal discriminator D* and
+  C(G).
+- ``dynamics``: gradient play on V = xy (simultaneous and alternating
+  updates).
+- ``smoothing``: label smoothing's optimal discriminator D*_αβ and value
+  function, its pull on spurious modes, D's over-confidence;
+  ``check_labels`` for the targets (α, β).
 """
 
 from gan_lib.theory import (

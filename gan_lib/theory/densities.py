@@ -1,14 +1,17 @@
-"""The densities the book reasons with: 1D Gaussians, mixtures and uniforms, and the 2D mode-collapse benchmarks.
+"""The densities the book reasons with.
 
-The 1D classes share one interface, so every divergence and figure works on any of them:
-``pdf``, ``log_prob`` (on NumPy arrays *and* torch tensors, keeping the type),
-``sample``, ``mean``, ``variance`` and ``bounds`` (an interval holding all but a
-negligible part of the mass, for grids and quadrature). A density that is zero
-somewhere (the uniform) has ``log_prob`` = −inf there, never NaN.
+1D Gaussians, mixtures and uniforms, and the 2D mode-collapse benchmarks.
+
+The 1D classes share one interface, so every divergence and figure works on
+any of them: ``pdf``, ``log_prob`` (on NumPy arrays *and* torch tensors,
+keeping the type), ``sample``, ``mean``, ``variance`` and ``bounds`` (an
+interval holding all but a negligible part of the mass, for grids and
+quadrature). A density that is zero somewhere (the uniform) has ``log_prob``
+= −inf there, never NaN.
 
 :class:`IsotropicMixture2D` holds the two 2D benchmarks of the mode-collapse
-literature, set up as in PacGAN's synthetic experiments (Lin et al. 2018): the
-ring of 8 Gaussians and the grid of 25.
+literature, set up as in PacGAN's synthetic experiments (Lin et al. 2018):
+the ring of 8 Gaussians and the grid of 25.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 import numpy as np
 import torch
@@ -32,7 +34,7 @@ __all__ = [
     "IsotropicMixture2D",
 ]
 
-ArrayLike = Union[np.ndarray, torch.Tensor, float]
+ArrayLike = np.ndarray | torch.Tensor | float
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
@@ -66,11 +68,13 @@ class Gaussian:
     def __post_init__(self) -> None:
         if not (math.isfinite(self.mean) and math.isfinite(self.std)):
             raise ValueError(
-                f"Gaussian needs a finite mean and std, got mean={self.mean}, std={self.std}."
+                "Gaussian needs a finite mean and std, "
+                f"got mean={self.mean}, std={self.std}."
             )
         if self.std <= 0:
             raise ValueError(
-                f"Gaussian std must be positive, got std={self.std}. Pass the standard deviation, not its log."
+                f"Gaussian std must be positive, got std={self.std}. "
+                "Pass the standard deviation, not its log."
             )
 
     @property
@@ -88,11 +92,14 @@ class Gaussian:
     def sample(
         self, n: int, rng: np.random.Generator | int | None = None
     ) -> np.ndarray:
-        """n independent draws as a float64 array (``rng``: a Generator or a seed)."""
+        """n independent draws as a float64 array.
+
+        ``rng`` is a NumPy Generator or a seed.
+        """
         return _as_rng(rng).normal(self.mean, self.std, size=n)
 
     def bounds(self, n_std: float = 12.0) -> tuple[float, float]:
-        """An interval [μ − kσ, μ + kσ] outside which the mass is negligible."""
+        """[μ − kσ, μ + kσ], k = ``n_std``: the mass outside is negligible."""
         return self.mean - n_std * self.std, self.mean + n_std * self.std
 
     def breakpoints(self) -> list[float]:
@@ -119,16 +126,18 @@ class GaussianMixture:
         )
         if not (len(weights) == len(means) == len(stds)) or not weights:
             raise ValueError(
-                f"GaussianMixture needs as many weights, means and stds (at least one each); "
+                "GaussianMixture needs as many weights, means and stds "
+                "(at least one each); "
                 f"got {len(weights)}, {len(means)} and {len(stds)}."
             )
         if any(w < 0 for w in weights) or not math.isclose(
             sum(weights), 1.0, abs_tol=1e-9
         ):
             raise ValueError(
-                f"Mixture weights must be non-negative and sum to 1, got {weights} (sum {sum(weights)})."
+                "Mixture weights must be non-negative and sum to 1, "
+                f"got {weights} (sum {sum(weights)})."
             )
-        for mean, std in zip(means, stds):
+        for mean, std in zip(means, stds, strict=True):
             Gaussian(mean, std)  # validates each component
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "means", means)
@@ -147,7 +156,9 @@ class GaussianMixture:
 
     @property
     def components(self) -> list[Gaussian]:
-        return [Gaussian(m, s) for m, s in zip(self.means, self.stds)]
+        return [
+            Gaussian(m, s) for m, s in zip(self.means, self.stds, strict=True)
+        ]
 
     @property
     def mean(self) -> float:
@@ -156,7 +167,11 @@ class GaussianMixture:
 
     @property
     def variance(self) -> float:
-        """Var[x] = Σ w_k (σ_k² + μ_k²) − (Σ w_k μ_k)² (law of total variance)."""
+        """Var[x] = Σ w_k (σ_k² + μ_k²) − (Σ w_k μ_k)².
+
+        The law of total variance: E[x²] − E[x]², with E[x²] summed over the
+        components.
+        """
         second_moment = np.dot(
             self.weights, np.square(self.stds) + np.square(self.means)
         )
@@ -167,13 +182,19 @@ class GaussianMixture:
         return math.sqrt(self.variance)
 
     def log_prob(self, x: ArrayLike) -> ArrayLike:
-        """log p(x) = logsumexp_k (log w_k + log N(x; μ_k, σ_k²)), stable far in the tails."""
+        """log p(x) = logsumexp_k (log w_k + log N(x; μ_k, σ_k²)).
+
+        Summing in log space keeps it finite far in the tails, where every
+        N(x; μ_k, σ_k²) underflows to 0 in float64.
+        """
         is_tensor = isinstance(x, torch.Tensor)
         if not is_tensor:
             x = np.asarray(x, dtype=np.float64)
+        components = zip(self.weights, self.means, self.stds, strict=True)
+        # math.log(0) raises: a zero-weight component adds exp(−inf) = 0
         terms = [
             _gaussian_log_prob(x, m, s) + (math.log(w) if w > 0 else -math.inf)
-            for w, m, s in zip(self.weights, self.means, self.stds)
+            for w, m, s in components
         ]
         if is_tensor:
             return torch.logsumexp(torch.stack(terms), dim=0)
@@ -193,7 +214,9 @@ class GaussianMixture:
         )
 
     def bounds(self, n_std: float = 12.0) -> tuple[float, float]:
-        lows, highs = zip(*(c.bounds(n_std) for c in self.components))
+        lows, highs = zip(
+            *(c.bounds(n_std) for c in self.components), strict=True
+        )
         return min(lows), max(highs)
 
     def breakpoints(self) -> list[float]:
@@ -202,10 +225,12 @@ class GaussianMixture:
 
 @dataclass(frozen=True)
 class Uniform:
-    """The uniform density on [low, high]: 1 / (high − low) inside, 0 outside (log p = −inf there).
+    """The uniform density on [low, high].
 
-    Its support is bounded, so two uniforms can have disjoint supports: the case where
-    the Jensen–Shannon divergence reaches log 2 and stops changing (Chapter 6).
+    p(x) = 1 / (high − low) inside, 0 outside (log p = −inf there). Its
+    support is bounded, so two uniforms can have disjoint supports: the case
+    where the Jensen–Shannon divergence reaches log 2 and stops changing
+    (Chapter 6).
     """
 
     low: float = 0.0
@@ -217,7 +242,8 @@ class Uniform:
             or self.high <= self.low
         ):
             raise ValueError(
-                f"Uniform needs finite low < high, got low={self.low}, high={self.high}."
+                "Uniform needs finite low < high, "
+                f"got low={self.low}, high={self.high}."
             )
 
     @property
@@ -239,7 +265,10 @@ class Uniform:
         return math.sqrt(self.variance)
 
     def log_prob(self, x: ArrayLike) -> ArrayLike:
-        """−log(high − low) on [low, high], −inf outside; a tensor in gives a tensor out."""
+        """−log(high − low) on [low, high], −inf outside.
+
+        A tensor in gives a tensor out.
+        """
         log_density = -math.log(self.width)
         if isinstance(x, torch.Tensor):
             inside = (x >= self.low) & (x <= self.high)
@@ -263,7 +292,10 @@ class Uniform:
         return _as_rng(rng).uniform(self.low, self.high, size=n)
 
     def bounds(self, n_std: float = 12.0) -> tuple[float, float]:
-        """The support [low, high] itself (``n_std`` is accepted for a common interface and ignored)."""
+        """The support [low, high] itself.
+
+        ``n_std`` is accepted for the common interface, and ignored.
+        """
         return self.low, self.high
 
     def breakpoints(self) -> list[float]:
@@ -271,14 +303,17 @@ class Uniform:
         return [self.low, self.high]
 
 
-Density = Union[Gaussian, GaussianMixture, Uniform]
+Density = Gaussian | GaussianMixture | Uniform
 
 
-@dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare with ==
+# eq=False: NumPy arrays do not compare to one bool with ==
+@dataclass(frozen=True, eq=False)
 class IsotropicMixture2D:
-    """p(x) = (1/K) Σ_k N(x; μ_k, σ² I) on R²: K equally weighted modes with one shared std σ.
+    """p(x) = (1/K) Σ_k N(x; μ_k, σ² I) on R².
 
-    ``modes`` is the (K, 2) array of centres μ_k; :func:`ring` and :func:`grid` build the benchmarks.
+    K equally weighted modes with one shared std σ. ``modes`` is the (K, 2)
+    array of centres μ_k; :func:`ring` and :func:`grid` build the
+    benchmarks.
     """
 
     modes: np.ndarray
@@ -290,7 +325,8 @@ class IsotropicMixture2D:
         centres = np.array(modes, dtype=np.float64)
         if centres.ndim != 2 or centres.shape[1] != 2 or len(centres) == 0:
             raise ValueError(
-                f"IsotropicMixture2D needs modes of shape (K, 2) with K >= 1, got shape {centres.shape}."
+                "IsotropicMixture2D needs modes of shape (K, 2) with K >= 1, "
+                f"got shape {centres.shape}."
             )
         if not np.isfinite(centres).all():
             raise ValueError(
@@ -298,7 +334,9 @@ class IsotropicMixture2D:
             )
         if not (math.isfinite(std) and std > 0):
             raise ValueError(
-                f"IsotropicMixture2D std must be a positive number, got std={std}. Pass the standard deviation, not the variance."
+                "IsotropicMixture2D std must be a positive number, "
+                f"got std={std}. "
+                "Pass the standard deviation, not the variance."
             )
         centres.setflags(write=False)
         object.__setattr__(self, "modes", centres)
@@ -308,7 +346,10 @@ class IsotropicMixture2D:
     def ring(
         cls, n_modes: int = 8, radius: float = 1.0, std: float = 0.01
     ) -> IsotropicMixture2D:
-        """μ_k = r (cos 2πk/K, sin 2πk/K), k = 0..K−1: PacGAN's 2D-ring (K = 8, r = 1, σ = 0.01)."""
+        """μ_k = r (cos 2πk/K, sin 2πk/K), k = 0..K−1.
+
+        PacGAN's 2D-ring: K = 8, r = 1, σ = 0.01.
+        """
         angles = 2 * np.pi * np.arange(n_modes) / n_modes
         return cls(
             radius * np.stack([np.cos(angles), np.sin(angles)], axis=1), std
@@ -320,7 +361,7 @@ class IsotropicMixture2D:
         coordinates: Sequence[float] = (-4, -2, 0, 2, 4),
         std: float = 0.05,
     ) -> IsotropicMixture2D:
-        """μ ∈ {−4, −2, 0, 2, 4}²: PacGAN's 2D-grid of 25 modes with σ = 0.05."""
+        """μ ∈ {−4, −2, 0, 2, 4}²: PacGAN's 2D-grid of 25 modes, σ = 0.05."""
         xs, ys = np.meshgrid(
             np.asarray(coordinates, dtype=np.float64),
             np.asarray(coordinates, dtype=np.float64),
@@ -333,12 +374,18 @@ class IsotropicMixture2D:
         return len(self.modes)
 
     def log_prob(self, x: ArrayLike) -> ArrayLike:
-        """log p(x) = logsumexp_k [−‖x − μ_k‖² / (2σ²)] − log K − 2 log σ − log 2π, for x of shape (n, 2)."""
+        """log p(x) for points x of shape (n, 2).
+
+        log p(x) = logsumexp_k [−‖x − μ_k‖² / (2σ²)] − log K − 2 log σ
+        − log 2π; at σ = 0.01 every exp underflows a few σ from a mode, so
+        the sum stays in log space.
+        """
         is_tensor = isinstance(x, torch.Tensor)
         points = x if is_tensor else np.asarray(x, dtype=np.float64)
         if points.ndim != 2 or points.shape[1] != 2:
             raise ValueError(
-                f"log_prob expects points of shape (n, 2), got {tuple(points.shape)}."
+                "log_prob expects points of shape (n, 2), "
+                f"got {tuple(points.shape)}."
             )
         constant = (
             -math.log(self.n_modes)
@@ -346,9 +393,10 @@ class IsotropicMixture2D:
             - math.log(2 * math.pi)
         )
         if is_tensor:
+            # torch.tensor copies: a view of the read-only modes would warn
             modes = torch.tensor(
                 self.modes, dtype=points.dtype, device=points.device
-            )  # a copy: self.modes is read-only
+            )
             squared = ((points[:, None, :] - modes[None]) ** 2).sum(-1)
             return (
                 torch.logsumexp(-squared / (2 * self.std**2), dim=1) + constant
@@ -362,7 +410,10 @@ class IsotropicMixture2D:
     def sample(
         self, n: int, rng: np.random.Generator | int | None = None
     ) -> np.ndarray:
-        """n draws of shape (n, 2): a mode uniformly at random, then μ_k + σ ε with ε ~ N(0, I)."""
+        """n draws of shape (n, 2).
+
+        A mode k uniformly at random, then μ_k + σ ε with ε ~ N(0, I).
+        """
         rng = _as_rng(rng)
         component = rng.integers(self.n_modes, size=n)
         return self.modes[component] + self.std * rng.standard_normal((n, 2))

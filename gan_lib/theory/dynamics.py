@@ -1,13 +1,16 @@
-"""Gradient play on the bilinear game V(x, y) = x·y: an equilibrium is not a minimum.
+"""Gradient play on the bilinear game V(x, y) = x·y.
 
-Player x minimises V, player y maximises it. The only Nash equilibrium is (0, 0): there
-V(x, 0) = V(0, y) = 0, so neither player gains by moving alone. It is a saddle point of V,
-not a minimum of anything, and following gradients does not find it:
+An equilibrium is not a minimum. Player x minimises V, player y maximises
+it. The only Nash equilibrium is (0, 0): there V(x, 0) = V(0, y) = 0, so
+neither player gains by moving alone. It is a saddle point of V, not a
+minimum of anything, and following gradients does not find it:
 
-- simultaneous steps (both players move from the same point), x ← x − η y, y ← y + η x,
-  multiply the distance to the equilibrium by exactly √(1 + η²) each step: the iterates spiral out;
-- alternating steps (y answers the x that has just moved), x ← x − η y, y ← y + η x_new,
-  keep Q(x, y) = x² − η x y + y² fixed: for η < 2 the iterates circle the equilibrium forever.
+- simultaneous steps (both players move from the same point),
+  x ← x − η y, y ← y + η x, multiply the distance to the equilibrium by
+  exactly √(1 + η²) each step: the iterates spiral out;
+- alternating steps (y answers the x that has just moved),
+  x ← x − η y, y ← y + η x_new, keep Q(x, y) = x² − η x y + y² fixed: for
+  η < 2 the iterates circle the equilibrium forever.
 
 A GAN's players follow the same kind of dynamics on V(G, D) (Chapter 4).
 """
@@ -35,9 +38,10 @@ def gradient_play(
     steps: int,
     alternating: bool = False,
 ) -> np.ndarray:
-    """The path of gradient descent for x and ascent for y on V = x·y: an array of shape (steps + 1, 2).
+    """The path of descent for x and ascent for y on V = x·y.
 
-    ∂V/∂x = y and ∂V/∂y = x; with ``alternating`` y's step uses the x that has just moved.
+    An array of shape (steps + 1, 2). ∂V/∂x = y and ∂V/∂y = x; with
+    ``alternating`` y's step uses the x that has just moved.
     """
     if lr <= 0 or steps < 0:
         raise ValueError(
@@ -57,7 +61,11 @@ def gradient_play(
 def simultaneous_radius(
     start: tuple[float, float], lr: float, t: np.ndarray | int
 ) -> np.ndarray:
-    """‖(x_t, y_t)‖ = (1 + η²)^(t/2) ‖(x_0, y_0)‖ for simultaneous steps: the spiral's closed form."""
+    """‖(x_t, y_t)‖ = (1 + η²)^(t/2) ‖(x_0, y_0)‖: the spiral's closed form.
+
+    Simultaneous steps multiply the state by a matrix [[1, −η], [η, 1]],
+    which is √(1 + η²) times a rotation.
+    """
     return np.hypot(*start) * (1 + lr**2) ** (np.asarray(t) / 2)
 
 

@@ -1,9 +1,10 @@
-"""Maximum likelihood for a Gaussian model: closed form, gradient ascent, the surface.
+"""Maximum likelihood for a Gaussian: closed form, gradient ascent, surface.
 
-The model is p_model(x; θ) = N(x; μ, σ²), θ = (μ, σ). For samples x_1..x_m the
-average log-likelihood is
+The model is p_model(x; θ) = N(x; μ, σ²), θ = (μ, σ). For samples
+x_1..x_m the average log-likelihood is
 
-    ℓ(μ, σ) = (1/m) Σ_i log N(x_i; μ, σ²) = −log σ − ½ log 2π − (1/m) Σ_i (x_i − μ)² / (2σ²),
+    ℓ(μ, σ) = (1/m) Σ_i log N(x_i; μ, σ²)
+            = −log σ − ½ log 2π − (1/m) Σ_i (x_i − μ)² / (2σ²),
 
 maximised by the sample mean and the (1/m, biased) sample standard deviation.
 """
@@ -52,29 +53,36 @@ def gaussian_mle(x: np.ndarray | torch.Tensor) -> tuple[float, float]:
 def average_log_likelihood(
     x: np.ndarray, mean: np.ndarray | float, std: np.ndarray | float
 ) -> np.ndarray:
-    """ℓ(μ, σ) for one or many (μ, σ) at once (broadcasts, via the sufficient statistics)."""
+    """ℓ(μ, σ) for one or many (μ, σ) at once (``mean`` and ``std`` broadcast).
+
+    Computed from the sufficient statistics x̄ and (1/m) Σ (x_i − x̄)², so a
+    whole grid of (μ, σ) costs one pass over the samples.
+    """
     x = _samples(x)
-    mean, std = (
-        np.asarray(mean, dtype=np.float64),
-        np.asarray(std, dtype=np.float64),
-    )
+    mean = np.asarray(mean, dtype=np.float64)
+    std = np.asarray(std, dtype=np.float64)
     if np.any(std <= 0):
         raise ValueError("std must be positive")
-    mean_sq_dev = x.var() + (x.mean() - mean) ** 2  # (1/m) Σ (x_i − μ)²
+    # (1/m) Σ (x_i − μ)² = (1/m) Σ (x_i − x̄)² + (x̄ − μ)²
+    mean_sq_dev = x.var() + (x.mean() - mean) ** 2
     return -np.log(std) - LOG_SQRT_2PI - mean_sq_dev / (2 * std**2)
 
 
 def log_likelihood_surface(
     x: np.ndarray, means: np.ndarray, stds: np.ndarray
 ) -> np.ndarray:
-    """ℓ on the grid means × stds, shaped (len(stds), len(means)) for ``contour``."""
+    """ℓ on the grid means × stds, shaped (len(stds), len(means)).
+
+    That is the shape matplotlib's ``contour`` expects for x = means and
+    y = stds.
+    """
     mu, sigma = np.meshgrid(np.asarray(means, float), np.asarray(stds, float))
     return average_log_likelihood(x, mu, sigma)
 
 
 @dataclass
 class AscentResult:
-    """Where gradient ascent ended, and the path it took (one row (μ, σ) per step)."""
+    """Where gradient ascent ended, and its path: one row (μ, σ) per step."""
 
     mean: float
     std: float
@@ -104,16 +112,15 @@ def fit_gaussian_by_gradient_ascent(
     )
     path = [(mean.item(), log_std.exp().item())]
     for step in range(1, max_steps + 1):
-        ll = (
-            torch.distributions.Normal(mean, log_std.exp())
-            .log_prob(data)
-            .mean()
-        )
+        model = torch.distributions.Normal(mean, log_std.exp())
+        ll = model.log_prob(data).mean()
         grad_mean, grad_log_std = torch.autograd.grad(ll, (mean, log_std))
         if not torch.isfinite(ll):
             raise FloatingPointError(
-                f"gradient ascent diverged at step {step}; lower lr (now {lr})."
+                f"gradient ascent diverged at step {step}; "
+                f"lower lr (now {lr})."
             )
+        # autograd forbids in-place steps on leaves that require grad
         with torch.no_grad():
             mean += lr * grad_mean
             log_std += lr * grad_log_std
@@ -122,10 +129,15 @@ def fit_gaussian_by_gradient_ascent(
             break
     else:
         raise RuntimeError(
-            f"no convergence in {max_steps} steps (gradient norm still above {tol}). If the path oscillates, "
-            f"lr={lr} is too large for data of this scale (the curvature in mu is 1/sigma^2): lower lr or "
+            f"no convergence in {max_steps} steps "
+            f"(gradient norm still above {tol}). If the path oscillates, "
+            f"lr={lr} is too large for data of this scale "
+            "(the curvature in mu is 1/sigma^2): lower lr or "
             "standardise the data; if it creeps, raise max_steps."
         )
     return AscentResult(
-        mean.item(), log_std.exp().item(), step, np.array(path)
+        mean=mean.item(),
+        std=log_std.exp().item(),
+        steps=step,
+        path=np.array(path),
     )

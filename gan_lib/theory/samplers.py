@@ -1,17 +1,19 @@
-"""How each family of deep generative models draws a sample, and what that costs.
+"""How each family of deep generative models draws a sample, and its cost.
 
-Goodfellow's 2016 tutorial sorts generative models by how they represent p_model;
-each representation brings its own way of sampling, and its own price:
+Goodfellow's 2016 tutorial sorts generative models by how they represent
+p_model; each representation brings its own way of sampling, and its own
+price:
 
-- autoregressive (fully visible belief net): p(x) = Π_i p(x_i | x_<i). The density
-  is one network pass, but sampling draws x_1, then x_2 given x_1, and so on:
-  n sequential passes for n dimensions (:class:`MADE`).
+- autoregressive (fully visible belief net): p(x) = Π_i p(x_i | x_<i). The
+  density is one network pass, but sampling draws x_1, then x_2 given x_1,
+  and so on: n sequential passes for n dimensions (:class:`MADE`).
 - change of variables: x = g(z) with g invertible, so
   p_x(x) = p_z(g⁻¹(x)) |det J_{g⁻¹}(x)| (:func:`change_of_variables_log_prob`,
-  :class:`SinhMap`, :class:`AffineCoupling2D`). The price: g must be invertible,
-  hence dim z = dim x.
-- Markov chain: x_{t+1} ~ T(· | x_t). The samples follow p only once the chain has
-  mixed, which can take very long between separated modes (:func:`random_walk_metropolis`).
+  :class:`SinhMap`, :class:`AffineCoupling2D`). The price: g must be
+  invertible, hence dim z = dim x.
+- Markov chain: x_{t+1} ~ T(· | x_t). The samples follow p only once the
+  chain has mixed, which can take very long between separated modes
+  (:func:`random_walk_metropolis`).
 - direct (a GAN's generator): x = G(z), one pass for a whole batch
   (:func:`generator_samples`).
 """
@@ -66,7 +68,7 @@ __all__ = [
 
 @dataclass
 class PassCounter:
-    """How many times a module's ``forward`` ran while the counter was active."""
+    """How many times a module's ``forward`` ran while the counter was on."""
 
     count: int = 0
 
@@ -92,10 +94,11 @@ def best_wall_time(
     warmup: int = 1,
     clock: Callable[[], float] = time.perf_counter,
 ) -> float:
-    """The shortest wall-clock seconds of ``fn()`` over ``repeats`` runs, after ``warmup`` untimed runs.
+    """The shortest wall-clock seconds of ``fn()`` over ``repeats`` runs.
 
-    The minimum, not the mean: on a shared machine every other process only adds
-    time, so the fastest run is the closest to what the code itself costs (timeit's advice).
+    ``warmup`` untimed runs come first. The minimum, not the mean: on a
+    shared machine every other process only adds time, so the fastest run is
+    the closest to what the code itself costs (timeit's advice).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, got {repeats}")
@@ -115,7 +118,10 @@ def best_wall_time(
 
 
 class MaskedLinear(nn.Linear):
-    """A linear layer whose weight is multiplied by a fixed 0/1 mask: y = (W ⊙ M) x + b."""
+    """A linear layer with a fixed 0/1 mask M on its weight: y = (W ⊙ M) x + b.
+
+    A zero in M cuts a connection for good: its weight gets no gradient.
+    """
 
     def __init__(
         self, in_features: int, out_features: int, mask: torch.Tensor
@@ -123,7 +129,8 @@ class MaskedLinear(nn.Linear):
         super().__init__(in_features, out_features)
         if mask.shape != (out_features, in_features):
             raise ValueError(
-                f"mask must have shape {(out_features, in_features)}, got {tuple(mask.shape)}"
+                f"mask must have shape {(out_features, in_features)}, "
+                f"got {tuple(mask.shape)}"
             )
         self.register_buffer("mask", mask.to(self.weight.dtype))
 
@@ -132,14 +139,16 @@ class MaskedLinear(nn.Linear):
 
 
 def made_masks(data_dim: int, hidden: int, depth: int) -> list[torch.Tensor]:
-    """The masks of MADE (Germain et al. 2015), one per layer, shaped (out, in).
+    """The masks of MADE (Germain et al. 2015), one per layer, each (out, in).
 
-    Input i has degree i (1..n); hidden unit k gets degree m_k in 1..n−1 (cyclically).
-    A hidden unit sees input i iff m_k ≥ i, and output i sees hidden unit k iff
-    i > m_k, so output i depends on x_1..x_{i−1} only. The last mask is stacked
-    twice: one copy for the means, one for the log-stds.
+    Input i has degree i (1..n); hidden unit k gets degree m_k in 1..n−1
+    (cyclically). A hidden unit sees input i iff m_k ≥ i, and output i sees
+    hidden unit k iff i > m_k, so output i depends on x_1..x_{i−1} only. The
+    last mask is stacked twice: one copy for the means, one for the
+    log-stds.
     """
     input_degrees = torch.arange(1, data_dim + 1)
+    # no hidden unit of degree n: it could feed no output; max(·, 1) for n = 1
     hidden_degrees = torch.arange(hidden) % max(data_dim - 1, 1) + 1
     masks, previous = [], input_degrees
     for _ in range(depth):
@@ -151,11 +160,12 @@ def made_masks(data_dim: int, hidden: int, depth: int) -> list[torch.Tensor]:
 
 
 class MADE(nn.Module):
-    """An autoregressive Gaussian model p(x) = Π_i N(x_i; μ_i(x_<i), σ_i(x_<i)²).
+    """An autoregressive Gaussian p(x) = Π_i N(x_i; μ_i(x_<i), σ_i(x_<i)²).
 
     One masked MLP (MADE, Germain et al. 2015) returns every conditional's
-    (μ_i, log σ_i) in a single pass, so log p(x) costs one pass. Sampling cannot
-    be parallel: x_i needs x_<i, so it takes n passes for n dimensions.
+    (μ_i, log σ_i) in a single pass, so log p(x) costs one pass. Sampling
+    cannot be parallel: x_i needs x_<i, so it takes n passes for n
+    dimensions.
     """
 
     def __init__(
@@ -164,7 +174,8 @@ class MADE(nn.Module):
         super().__init__()
         if data_dim < 1 or hidden < 1 or depth < 1:
             raise ValueError(
-                f"MADE needs data_dim, hidden and depth >= 1, got {data_dim}, {hidden}, {depth}"
+                "MADE needs data_dim, hidden and depth >= 1, "
+                f"got {data_dim}, {hidden}, {depth}"
             )
         self.data_dim = data_dim
         masks = made_masks(data_dim, hidden, depth)
@@ -177,16 +188,23 @@ class MADE(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(μ, log σ) of every conditional, each shaped (batch, n); column i uses x_<i only."""
+        """(μ, log σ) of every conditional, each shaped (batch, n).
+
+        Column i uses x_<i only.
+        """
         if x.ndim != 2 or x.shape[1] != self.data_dim:
             raise ValueError(
-                f"MADE expects x of shape (batch, {self.data_dim}), got {tuple(x.shape)}"
+                f"MADE expects x of shape (batch, {self.data_dim}), "
+                f"got {tuple(x.shape)}"
             )
         mean, log_std = self.net(x).chunk(2, dim=1)
         return mean, log_std
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x) = Σ_i log N(x_i; μ_i(x_<i), σ_i(x_<i)²), one pass, shaped (batch,)."""
+        """log p(x) = Σ_i log N(x_i; μ_i(x_<i), σ_i(x_<i)²), shaped (batch,).
+
+        One network pass gives every conditional at once.
+        """
         mean, log_std = self(x)
         return (
             -0.5 * ((x - mean) / log_std.exp()) ** 2
@@ -201,18 +219,22 @@ class MADE(nn.Module):
         noise: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
-        """Ancestral sampling, x_i = μ_i(x_<i) + σ_i(x_<i) ε_i for i = 1..n: n network passes.
+        """Ancestral sampling: x_i = μ_i(x_<i) + σ_i(x_<i) ε_i for i = 1..n.
 
-        ``noise`` (batch, n) fixes the ε_i; otherwise they are drawn from ``generator``.
+        n network passes. ``noise`` (batch, n) fixes the ε_i; otherwise they
+        are drawn from ``generator``.
         """
         if noise is None:
             noise = torch.randn(batch, self.data_dim, generator=generator)
         if noise.shape != (batch, self.data_dim):
             raise ValueError(
-                f"noise must have shape {(batch, self.data_dim)}, got {tuple(noise.shape)}"
+                f"noise must have shape {(batch, self.data_dim)}, "
+                f"got {tuple(noise.shape)}"
             )
         x = torch.zeros(batch, self.data_dim, dtype=noise.dtype)
         for i in range(self.data_dim):
+            # a whole pass for one column: μ_i, σ_i need x_1..x_{i−1},
+            # filled in by the passes before; the zeros beyond are unseen
             mean, log_std = self(x)
             x[:, i] = mean[:, i] + log_std[:, i].exp() * noise[:, i]
         return x
@@ -222,7 +244,10 @@ class MADE(nn.Module):
 def generator_samples(
     generator: nn.Module, batch: int, rng: torch.Generator | None = None
 ) -> torch.Tensor:
-    """x = G(z), z ~ N(0, I): a whole batch in one pass of the generator (``latent_dim`` attribute needed)."""
+    """x = G(z), z ~ N(0, I): a whole batch in one pass of the generator.
+
+    The generator must have a ``latent_dim`` attribute.
+    """
     z = torch.randn(batch, generator.latent_dim, generator=rng)
     return generator(z)
 
@@ -233,7 +258,7 @@ def generator_samples(
 
 
 class InvertibleMap(Protocol):
-    """x = forward(z), z = inverse(x), on tensors whose last axis is the dimension."""
+    """x = forward(z), z = inverse(x), on tensors; the last axis is the dim."""
 
     def forward(self, z: torch.Tensor) -> torch.Tensor: ...
 
@@ -244,8 +269,8 @@ class InvertibleMap(Protocol):
 class SinhMap:
     """x = g(z) = loc + scale · sinh((z − a)/b), elementwise, b > 0, scale > 0.
 
-    g⁻¹(x) = a + b · asinh((x − loc)/scale). With z ~ N(0, 1), x follows Johnson's
-    S_U distribution: skewed by a, heavy-tailed for small b.
+    g⁻¹(x) = a + b · asinh((x − loc)/scale). With z ~ N(0, 1), x follows
+    Johnson's S_U distribution: skewed by a, heavy-tailed for small b.
     """
 
     a: float = 0.0
@@ -256,7 +281,8 @@ class SinhMap:
     def __post_init__(self) -> None:
         if not (self.b > 0 and self.scale > 0):
             raise ValueError(
-                f"SinhMap is invertible only for b > 0 and scale > 0, got b={self.b}, scale={self.scale}"
+                "SinhMap is invertible only for b > 0 and scale > 0, "
+                f"got b={self.b}, scale={self.scale}"
             )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -266,16 +292,21 @@ class SinhMap:
         return self.a + self.b * torch.asinh((x - self.loc) / self.scale)
 
     def inverse_log_abs_det(self, x: torch.Tensor) -> torch.Tensor:
-        """log |det J_{g⁻¹}(x)| = Σ log(b / (scale · sqrt(1 + u²))), u = (x − loc)/scale (closed form)."""
+        """log |det J_{g⁻¹}(x)|, in closed form:
+
+        log |det J_{g⁻¹}(x)| = Σ log(b / (scale · sqrt(1 + u²))),
+        u = (x − loc)/scale.
+        """
         u = (x - self.loc) / self.scale
-        return (math.log(self.b / self.scale) - 0.5 * torch.log1p(u**2)).sum(
-            dim=-1
-        )
+        per_dim = math.log(self.b / self.scale) - 0.5 * torch.log1p(u**2)
+        return per_dim.sum(dim=-1)
 
 
 @dataclass(frozen=True)
 class AffineCoupling2D:
-    """A real NVP coupling layer on R²: x₁ = z₁, x₂ = z₂ · exp(s(z₁)) + t(z₁) (Dinh et al. 2016).
+    """A real NVP coupling layer on R² (Dinh et al. 2016).
+
+    x₁ = z₁, x₂ = z₂ · exp(s(z₁)) + t(z₁).
 
     Here s(u) = α tanh(u) and t(u) = β u². The inverse is z₁ = x₁,
     z₂ = (x₂ − t(x₁)) · exp(−s(x₁)), and the Jacobian is triangular, so
@@ -287,25 +318,13 @@ class AffineCoupling2D:
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         z1, z2 = z[..., 0], z[..., 1]
-        return torch.stack(
-            [
-                z1,
-                z2 * torch.exp(self.alpha * torch.tanh(z1))
-                + self.beta * z1**2,
-            ],
-            dim=-1,
-        )
+        x2 = z2 * torch.exp(self.alpha * torch.tanh(z1)) + self.beta * z1**2
+        return torch.stack([z1, x2], dim=-1)
 
     def inverse(self, x: torch.Tensor) -> torch.Tensor:
         x1, x2 = x[..., 0], x[..., 1]
-        return torch.stack(
-            [
-                x1,
-                (x2 - self.beta * x1**2)
-                * torch.exp(-self.alpha * torch.tanh(x1)),
-            ],
-            dim=-1,
-        )
+        z2 = (x2 - self.beta * x1**2) * torch.exp(-self.alpha * torch.tanh(x1))
+        return torch.stack([x1, z2], dim=-1)
 
     def inverse_log_abs_det(self, x: torch.Tensor) -> torch.Tensor:
         """log |det J_{g⁻¹}(x)| = −α tanh(x₁) (closed form)."""
@@ -315,11 +334,17 @@ class AffineCoupling2D:
 def log_abs_det_jacobian(
     fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor
 ) -> torch.Tensor:
-    """log |det ∂fn/∂x| at each row of ``x`` (batch, d), by autograd (``torch.func.jacrev``)."""
+    """log |det ∂fn/∂x| at each row of ``x`` (batch, d), by autograd.
+
+    Each row's Jacobian comes from ``torch.func.jacrev``, batched by
+    ``vmap``.
+    """
     if x.ndim != 2:
         raise ValueError(
-            f"x must be shaped (batch, d), got {tuple(x.shape)}; reshape 1D data with x[:, None]"
+            f"x must be shaped (batch, d), got {tuple(x.shape)}; "
+            "reshape 1D data with x[:, None]"
         )
+    # vmap over rows: fn sees one point (d,), so jacrev gives (d, d) per row
     jacobians = torch.func.vmap(torch.func.jacrev(fn))(x)  # (batch, d, d)
     return torch.linalg.slogdet(jacobians).logabsdet
 
@@ -332,11 +357,15 @@ def standard_normal_log_prob(z: torch.Tensor) -> torch.Tensor:
 def change_of_variables_log_prob(
     g: InvertibleMap,
     x: torch.Tensor,
-    base_log_prob: Callable[
-        [torch.Tensor], torch.Tensor
-    ] = standard_normal_log_prob,
+    base_log_prob: Callable[[torch.Tensor], torch.Tensor] = (
+        standard_normal_log_prob
+    ),
 ) -> torch.Tensor:
-    """log p_x(x) = log p_z(g⁻¹(x)) + log |det J_{g⁻¹}(x)|, the Jacobian by autograd; shaped (batch,)."""
+    """log p_x(x) = log p_z(g⁻¹(x)) + log |det J_{g⁻¹}(x)|, shaped (batch,).
+
+    The Jacobian comes from autograd, so any differentiable invertible
+    ``g`` works, not only those with a closed-form determinant.
+    """
     return base_log_prob(g.inverse(x)) + log_abs_det_jacobian(g.inverse, x)
 
 
@@ -344,34 +373,36 @@ def change_of_variables_log_prob(
 class HistogramCheck:
     """A histogram of samples against a density's probability per bin."""
 
-    observed: (
-        np.ndarray
-    )  # counts per bin, and one last cell for everything outside the bins
-    expected: np.ndarray  # N · P(bin) from the density, same layout
+    # counts per bin, and one last cell for everything outside the bins
+    observed: np.ndarray
+    # N · P(bin) from the density, same layout
+    expected: np.ndarray
     chi_square: float
-    p_value: float  # of the chi-square statistic with len(observed) − 1 degrees of freedom
-    max_abs_z: (
-        float  # largest |observed − expected| / sqrt(expected · (1 − P(bin)))
-    )
+    # of the chi-square statistic, with (cells of P > 0) − 1 degrees of freedom
+    p_value: float
+    # largest |observed − expected| / sqrt(expected · (1 − P(bin)))
+    max_abs_z: float
 
 
 def bin_probabilities(
     pdf: Callable[[np.ndarray], np.ndarray], edges: np.ndarray, nodes: int = 16
 ) -> np.ndarray:
-    """P(bin) = ∫_bin pdf, by Gauss–Legendre quadrature with ``nodes`` points per bin (one vectorised call)."""
+    """P(bin) = ∫_bin pdf, by Gauss–Legendre quadrature.
+
+    ``nodes`` points per bin, all bins in one vectorised call of ``pdf``.
+    """
     edges = np.asarray(edges, dtype=np.float64)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError(
-            "edges must be a 1D, strictly increasing array of at least 2 points"
+            "edges must be a 1D, strictly increasing array "
+            "of at least 2 points"
         )
+    # nodes t and weights w on [−1, 1]; x = mid + half · t maps them to a bin
     t, w = np.polynomial.legendre.leggauss(nodes)
-    half, mid = (
-        np.diff(edges)[:, None] / 2,
-        (edges[:-1] + edges[1:])[:, None] / 2,
-    )
-    values = np.asarray(pdf((mid + half * t).ravel())).reshape(
-        half.shape[0], nodes
-    )
+    half = np.diff(edges)[:, None] / 2  # (bins, 1)
+    mid = (edges[:-1] + edges[1:])[:, None] / 2  # (bins, 1)
+    values = np.asarray(pdf((mid + half * t).ravel()))
+    values = values.reshape(half.shape[0], nodes)  # (bins, nodes)
     return (values * w).sum(axis=1) * half[:, 0]
 
 
@@ -380,7 +411,10 @@ def histogram_check(
     pdf: Callable[[np.ndarray], np.ndarray],
     edges: np.ndarray,
 ) -> HistogramCheck:
-    """Pearson's chi-square test of ``samples`` against ``pdf``, with the outside of ``edges`` as one more cell."""
+    """Pearson's chi-square test of ``samples`` against ``pdf``.
+
+    The outside of ``edges`` is one more cell, so no sample is dropped.
+    """
     samples = np.asarray(samples, dtype=np.float64)
     inside = bin_probabilities(pdf, edges)
     probabilities = np.append(inside, max(1.0 - inside.sum(), 0.0))
@@ -391,9 +425,8 @@ def histogram_check(
     chi_square = float(
         np.sum((observed[keep] - expected[keep]) ** 2 / expected[keep])
     )
-    if np.any(
-        observed[~keep] > 0
-    ):  # samples where the density puts no mass at all: no density fits them
+    # samples where the density puts no mass at all: it cannot fit them
+    if np.any(observed[~keep] > 0):
         chi_square = math.inf
     p_value = float(stats.chi2.sf(chi_square, keep.sum() - 1))
     spread = np.sqrt(expected[keep] * (1 - probabilities[keep]))
@@ -408,7 +441,10 @@ def histogram_check(
 
 @dataclass(frozen=True)
 class ChainRun:
-    """Every state of every chain, shaped (steps + 1, chains); row 0 is the start."""
+    """Every state of every chain, shaped (steps + 1, chains).
+
+    Row 0 is the start.
+    """
 
     path: np.ndarray
     acceptance_rate: float
@@ -422,23 +458,22 @@ def random_walk_metropolis(
     chains: int = 1,
     rng: np.random.Generator | int | None = None,
 ) -> ChainRun:
-    """Random-walk Metropolis (Metropolis et al. 1953), many independent 1D chains at once.
+    """Random-walk Metropolis (Metropolis et al. 1953), many 1D chains at once.
 
-    Propose x' = x + step_size · ξ, ξ ~ N(0, 1), and accept with probability
-    min(1, p(x')/p(x)). The proposal is symmetric, so p is the stationary
-    distribution; how fast the chain gets there is the question.
+    The chains are independent. Propose x' = x + step_size · ξ,
+    ξ ~ N(0, 1), and accept with probability min(1, p(x')/p(x)). The
+    proposal is symmetric, so p is the stationary distribution; how fast the
+    chain gets there is the question.
     """
     if steps < 1 or chains < 1:
         raise ValueError(
-            f"steps and chains must be at least 1, got steps={steps}, chains={chains}"
+            "steps and chains must be at least 1, "
+            f"got steps={steps}, chains={chains}"
         )
     if not step_size > 0:
         raise ValueError(f"step_size must be positive, got {step_size}")
-    rng = (
-        rng
-        if isinstance(rng, np.random.Generator)
-        else np.random.default_rng(rng)
-    )
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
     x = np.broadcast_to(np.asarray(x0, dtype=np.float64), (chains,)).copy()
     log_p = log_prob(x)
     if not np.all(np.isfinite(log_p)):
@@ -449,7 +484,9 @@ def random_walk_metropolis(
     for t in range(1, steps + 1):
         proposal = x + step_size * rng.standard_normal(chains)
         log_p_proposal = log_prob(proposal)
+        # u < p(x')/p(x), in logs: accepted with probability min(1, ratio)
         accept = np.log(rng.random(chains)) < log_p_proposal - log_p
+        # a rejected chain stays put, and its repeated state counts again
         x = np.where(accept, proposal, x)
         log_p = np.where(accept, log_p_proposal, log_p)
         path[t] = x
@@ -464,16 +501,17 @@ def density_cdf(density: Density, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     return sum(
         w * stats.norm.cdf(x, c.mean, c.std)
-        for w, c in zip(weights, components)
+        for w, c in zip(weights, components, strict=True)
     )
 
 
 def ks_distance_per_step(
     path: np.ndarray, cdf: Callable[[np.ndarray], np.ndarray]
 ) -> np.ndarray:
-    """Kolmogorov–Smirnov distance sup_x |F_t(x) − F(x)| between the chains' states at each step and the target.
+    """The Kolmogorov–Smirnov distance to the target at each step.
 
-    F_t is the empirical CDF of the ``chains`` states in row t of ``path``.
+    D_t = sup_x |F_t(x) − F(x)|, where F_t is the empirical CDF of the
+    ``chains`` states in row t of ``path`` and F = ``cdf`` is the target's.
     """
     path = np.asarray(path, dtype=np.float64)
     if path.ndim != 2:
@@ -482,18 +520,26 @@ def ks_distance_per_step(
         )
     chains = path.shape[1]
     target = cdf(np.sort(path, axis=1))
+    # the sup is reached at a sorted state x_(i), on either side of F_t's
+    # step there: i/n − F(x_(i)) or F(x_(i)) − (i − 1)/n
     above = np.arange(1, chains + 1) / chains - target
     below = target - np.arange(chains) / chains
     return np.maximum(above.max(axis=1), below.max(axis=1))
 
 
 def ks_critical_value(samples: int, level: float = 0.05) -> float:
-    """The KS distance that ``samples`` exact draws from the target exceed with probability ``level``."""
+    """The KS distance that exact draws exceed with probability ``level``.
+
+    For ``samples`` independent draws from the target itself.
+    """
     return float(stats.kstwo.ppf(1 - level, samples))
 
 
 def steps_to_mix(ks_per_step: np.ndarray, threshold: float) -> int | None:
-    """The first step whose KS distance is below ``threshold``; None if the run never gets there."""
+    """The first step whose KS distance is below ``threshold``.
+
+    None if the run never gets there.
+    """
     below = np.flatnonzero(np.asarray(ks_per_step) < threshold)
     return int(below[0]) if below.size else None
 
@@ -501,7 +547,10 @@ def steps_to_mix(ks_per_step: np.ndarray, threshold: float) -> int | None:
 def fraction_in_starting_mode(
     path: np.ndarray, boundary: float = 0.0
 ) -> float:
-    """The fraction of steps t ≥ 1, over all chains, spent on the same side of ``boundary`` as the start."""
+    """The fraction of steps t ≥ 1 spent on the start's side of ``boundary``.
+
+    Pooled over all chains.
+    """
     path = np.asarray(path, dtype=np.float64)
     start_side = path[0] < boundary
     return float(np.mean((path[1:] < boundary) == start_side))

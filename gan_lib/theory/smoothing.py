@@ -1,23 +1,26 @@
-"""Label smoothing: the optimal discriminator and value function with soft targets, and D's over-confidence.
+"""Label smoothing: D*_αβ and V_αβ with soft targets; D's over-confidence.
 
-One-sided label smoothing (Salimans et al. 2016) trains D towards a target α < 1 on real
-samples; Goodfellow (2016, §4.2) explains why the fake target β must stay 0. With targets α
-(real) and β (fake) the discriminator maximises the smoothed value function
+One-sided label smoothing (Salimans et al. 2016) trains D towards a target
+α < 1 on real samples; Goodfellow (2016, §4.2) explains why the fake target
+β must stay 0. With targets α (real) and β (fake) the discriminator
+maximises the smoothed value function
 
     V_αβ(G, D) = ∫ p_data(x) [α log D(x) + (1 − α) log(1 − D(x))]
                  + p_model(x) [β log D(x) + (1 − β) log(1 − D(x))] dx.
 
-At one x, with a = p_data(x) and b = p_model(x), the integrand is A log y + B log(1 − y), where
-A = αa + βb and B = (1 − α)a + (1 − β)b, so A + B = a + b. Its derivative A/y − B/(1 − y)
-vanishes at y = A / (A + B) and its second derivative is negative, so the maximiser is
+At one x, with a = p_data(x) and b = p_model(x), the integrand is
+A log y + B log(1 − y), where A = αa + βb and B = (1 − α)a + (1 − β)b, so
+A + B = a + b. Its derivative A/y − B/(1 − y) vanishes at y = A / (A + B)
+and its second derivative is negative, so the maximiser is
 
     D*_αβ(x) = (α p_data(x) + β p_model(x)) / (p_data(x) + p_model(x))
              = α D*(x) + β (1 − D*(x)),   D* = p_data / (p_data + p_model),
 
-and at y = D*_αβ the integrand is −(a + b) h(D*_αβ), h the binary entropy in nats. D*_αβ lies
-between β and α. Where p_data = 0 < p_model it equals β: with β = 0 the discriminator still
-rejects the model's spurious modes, with β > 0 it rewards them with a flat β and the generator
-loses its reason to move them.
+and at y = D*_αβ the integrand is −(a + b) h(D*_αβ), h the binary entropy
+in nats. D*_αβ lies between β and α. Where p_data = 0 < p_model it equals β:
+with β = 0 the discriminator still rejects the model's spurious modes, with
+β > 0 it rewards them with a flat β and the generator loses its reason to
+move them.
 """
 
 from __future__ import annotations
@@ -58,18 +61,24 @@ Logit = Callable[[np.ndarray], np.ndarray]
 
 
 def check_labels(real_label: float, fake_label: float = 0.0) -> None:
-    """Raise a clear error unless 0 ≤ β < α ≤ 1 for the targets α = ``real_label``, β = ``fake_label``."""
+    """Raise a clear error unless 0 ≤ β < α ≤ 1.
+
+    The targets are α = ``real_label`` and β = ``fake_label``.
+    """
     if not 0.0 < real_label <= 1.0:
         raise ValueError(
-            f"real_label must be in (0, 1] (1 for no smoothing, e.g. 0.9 for one-sided smoothing), got {real_label}"
+            "real_label must be in (0, 1] (1 for no smoothing, "
+            f"e.g. 0.9 for one-sided smoothing), got {real_label}"
         )
     if not 0.0 <= fake_label < real_label:
         raise ValueError(
-            f"fake_label must be in [0, real_label) (0 for no smoothing, e.g. 0.1 for two-sided smoothing), got {fake_label}"
+            "fake_label must be in [0, real_label) (0 for no smoothing, "
+            f"e.g. 0.1 for two-sided smoothing), got {fake_label}"
         )
 
 
 def _log(value: float) -> float:
+    # a target of 0 or 1 leaves a zero weight: log 0 = −inf, not an error
     return -math.inf if value == 0.0 else math.log(value)
 
 
@@ -80,7 +89,11 @@ def smoothed_optimal_discriminator(
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> np.ndarray:
-    """D*_αβ(x) = (α p_data + β p_model) / (p_data + p_model) = α D* + β (1 − D*), α = ``real_label``, β = ``fake_label``."""
+    """D*_αβ(x) = (α p_data + β p_model) / (p_data + p_model).
+
+    Computed as α D* + β (1 − D*), with α = ``real_label`` and
+    β = ``fake_label``.
+    """
     check_labels(real_label, fake_label)
     d_star = optimal_discriminator(p_data, p_model, x)
     return real_label * d_star + fake_label * (1.0 - d_star)
@@ -93,10 +106,14 @@ def smoothed_optimal_logit(
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> np.ndarray:
-    """σ⁻¹(D*_αβ(x)) = log(α σ(ℓ) + β σ(−ℓ)) − log((1 − α) σ(ℓ) + (1 − β) σ(−ℓ)), ℓ = log p_data − log p_model.
+    """σ⁻¹(D*_αβ(x)), with ℓ = log p_data − log p_model:
 
-    Written in logs so it stays finite and accurate where D*_αβ is extremely close to 0 or 1; it is −inf only where
-    D*_αβ = 0 exactly (β = 0 and p_data = 0 < p_model) and +inf only where D*_αβ = 1 (α = 1, p_model = 0).
+    σ⁻¹(D*_αβ) = log(α σ(ℓ) + β σ(−ℓ)) − log((1 − α) σ(ℓ) + (1 − β) σ(−ℓ)).
+
+    Written in logs so it stays finite and accurate where D*_αβ is extremely
+    close to 0 or 1; it is −inf only where D*_αβ = 0 exactly (β = 0 and
+    p_data = 0 < p_model) and +inf only where D*_αβ = 1 (α = 1,
+    p_model = 0).
     """
     check_labels(real_label, fake_label)
     ell = optimal_discriminator_logit(p_data, p_model, x)
@@ -107,9 +124,8 @@ def smoothed_optimal_logit(
     log_fake = np.logaddexp(
         _log(1.0 - real_label) + log_d, _log(1.0 - fake_label) + log_not_d
     )
-    return (
-        log_real - log_fake
-    )  # the two logs are never both −inf: their probabilities sum to 1
+    # never −inf − (−inf): the two probabilities sum to 1
+    return log_real - log_fake
 
 
 def smoothed_value_function(
@@ -119,10 +135,14 @@ def smoothed_value_function(
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> float:
-    """V_αβ(G, D) = ∫ p_data [α log D + (1 − α) log(1 − D)] + p_model [β log D + (1 − β) log(1 − D)] dx by quadrature.
+    """V_αβ(G, D) by quadrature:
 
-    D = σ(logit), defaulting to D*_αβ. With α = 1, β = 0 this is ``gan_lib.theory.game.value_function``.
-    A zero weight times log 0 counts as 0.
+    V_αβ = ∫ p_data [α log D + (1 − α) log(1 − D)]
+             + p_model [β log D + (1 − β) log(1 − D)] dx.
+
+    D = σ(logit), defaulting to D*_αβ. With α = 1, β = 0 this is
+    ``gan_lib.theory.game.value_function``. A zero weight times log 0
+    counts as 0.
     """
     check_labels(real_label, fake_label)
     if logit is None:
@@ -138,9 +158,9 @@ def smoothed_value_function(
         total = 0.0
         for density, target in ((p_data, real_label), (p_model, fake_label)):
             weight = float(density.pdf(t))
-            total += _weighted_log(weight * target, log_d) + _weighted_log(
-                weight * (1.0 - target), log_not_d
-            )
+            d_term = _weighted_log(weight * target, log_d)
+            not_d_term = _weighted_log(weight * (1.0 - target), log_not_d)
+            total += d_term + not_d_term
         return total
 
     return integrate_quad(integrand, p_data, p_model)
@@ -149,11 +169,11 @@ def smoothed_value_function(
 def binary_entropy(y: np.ndarray) -> np.ndarray:
     """h(y) = −y log y − (1 − y) log(1 − y) in nats, with 0 log 0 = 0."""
     y = np.asarray(y, dtype=np.float64)
+    # np.where computes both branches: log 0 warns before it is discarded
     with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(y > 0, -y * np.log(y), 0.0) + np.where(
-            y < 1, -(1 - y) * np.log1p(-y), 0.0
-        )
-    return terms
+        y_term = np.where(y > 0, -y * np.log(y), 0.0)
+        not_y_term = np.where(y < 1, -(1 - y) * np.log1p(-y), 0.0)
+    return y_term + not_y_term
 
 
 def smoothed_value_at_optimum(
@@ -162,16 +182,18 @@ def smoothed_value_at_optimum(
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> float:
-    """max_D V_αβ = −∫ (p_data + p_model) h(D*_αβ) dx: the pointwise maximum, integrated (a check on V_αβ(G, D*_αβ))."""
+    """max_D V_αβ = −∫ (p_data + p_model) h(D*_αβ) dx.
+
+    The pointwise maximum, integrated: a check on V_αβ(G, D*_αβ).
+    """
     check_labels(real_label, fake_label)
 
     def integrand(t: float) -> float:
         d = smoothed_optimal_discriminator(
             p_data, p_model, np.float64(t), real_label, fake_label
         )
-        return -float(p_data.pdf(t) + p_model.pdf(t)) * float(
-            binary_entropy(d)
-        )
+        mass = float(p_data.pdf(t) + p_model.pdf(t))
+        return -mass * float(binary_entropy(d))
 
     return integrate_quad(integrand, p_data, p_model)
 
@@ -179,17 +201,23 @@ def smoothed_value_at_optimum(
 def non_saturating_pull(
     logit: Logit, mean: float, std: float, nodes: int = 80
 ) -> float:
-    """dJ/dμ for J(μ) = −E_{x∼N(μ, σ²)} log D(x), D = σ(logit) held fixed: how hard the non-saturating
-    cost pushes a generator mode N(μ, σ²) along x (gradient descent moves μ by −lr · dJ/dμ).
+    """dJ/dμ for J(μ) = −E_{x∼N(μ, σ²)} log D(x), D = σ(logit) held fixed.
 
-    By Stein's identity dJ/dμ = −E_z[z log D(μ + σz)] / σ, z ∼ N(0, 1), which Gauss–Hermite
-    quadrature with ``nodes`` nodes computes without differentiating D.
+    How hard the non-saturating cost pushes a generator mode N(μ, σ²) along
+    x (gradient descent moves μ by −lr · dJ/dμ). By Stein's identity
+
+        dJ/dμ = −E_z[z log D(μ + σz)] / σ,    z ∼ N(0, 1),
+
+    which Gauss–Hermite quadrature with ``nodes`` nodes computes without
+    differentiating D.
     """
     if std <= 0 or nodes < 2:
         raise ValueError(
-            f"std must be positive and nodes at least 2, got std={std}, nodes={nodes}"
+            "std must be positive and nodes at least 2, "
+            f"got std={std}, nodes={nodes}"
         )
     z, weights = np.polynomial.hermite_e.hermegauss(nodes)
+    # hermegauss's weight is e^(−z²/2); dividing by √(2π) gives E_{z∼N(0,1)}
     weights = weights / math.sqrt(2.0 * math.pi)
     log_d = log_sigmoid(np.asarray(logit(mean + std * z), dtype=np.float64))
     return float(-np.sum(weights * z * log_d) / std)
@@ -197,7 +225,10 @@ def non_saturating_pull(
 
 @dataclass(frozen=True)
 class LogitSummary:
-    """How confident D is on one set of samples: its logits' mean, quantiles and confident fraction."""
+    """How confident D is on one set of samples.
+
+    Its logits' mean and quantiles, and the fraction beyond ``threshold``.
+    """
 
     mean: float
     q05: float
@@ -210,17 +241,20 @@ class LogitSummary:
 def summarise_logits(
     logits: np.ndarray | torch.Tensor, threshold: float = 4.0
 ) -> LogitSummary:
-    """Summarise D's logits a = σ⁻¹(D): mean, 5 %, 50 % and 95 % quantiles, and the fraction with |a| > threshold.
+    """Summarise D's logits a = σ⁻¹(D).
 
-    |a| > 4 means D > 0.982 or D < 0.018. A smoothed D* never exceeds log(α / (1 − α)) (≈ 2.20 for α = 0.9),
-    so logits far beyond it on real samples are over-confidence that smoothing removes.
+    The mean, the 5 %, 50 % and 95 % quantiles, and the fraction with
+    |a| > threshold. |a| > 4 means D > 0.982 or D < 0.018. A smoothed D*
+    never exceeds log(α / (1 − α)) (≈ 2.20 for α = 0.9), so logits far
+    beyond it on real samples are over-confidence that smoothing removes.
     """
     if isinstance(logits, torch.Tensor):
         logits = logits.detach().cpu().double().numpy()
     values = np.asarray(logits, dtype=np.float64).ravel()
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(
-            "logits must be a non-empty array of finite numbers (pass D's logits, not probabilities)"
+            "logits must be a non-empty array of finite numbers "
+            "(pass D's logits, not probabilities)"
         )
     if threshold <= 0:
         raise ValueError(
@@ -246,7 +280,10 @@ class Overconfidence:
 
     @property
     def logit_gap(self) -> float:
-        """Median real logit minus median fake logit: how far apart D pushes the two samples."""
+        """Median real logit minus median fake logit.
+
+        How far apart D pushes the two samples.
+        """
         return self.real.median - self.fake.median
 
 
@@ -255,7 +292,7 @@ def overconfidence(
     fake_logits: np.ndarray | torch.Tensor,
     threshold: float = 4.0,
 ) -> Overconfidence:
-    """:func:`summarise_logits` on real and on fake samples, with the same threshold."""
+    """:func:`summarise_logits` on real and on fake samples, same threshold."""
     return Overconfidence(
         summarise_logits(real_logits, threshold),
         summarise_logits(fake_logits, threshold),
@@ -263,10 +300,11 @@ def overconfidence(
 
 
 def max_smoothed_logit(real_label: float) -> float:
-    """log(α / (1 − α)): the largest logit of D*_αβ (reached where p_model = 0); +inf for α = 1."""
+    """log(α / (1 − α)): the largest logit of D*_αβ; +inf for α = 1.
+
+    It is reached where p_model = 0.
+    """
     check_labels(real_label, 0.0)
-    return (
-        math.inf
-        if real_label == 1.0
-        else math.log(real_label / (1.0 - real_label))
-    )
+    if real_label == 1.0:
+        return math.inf
+    return math.log(real_label / (1.0 - real_label))

@@ -1,10 +1,12 @@
-"""The shared training code: the costs, Algorithm 1 as the book's one trainer, checkpoints.
+"""The shared training code: the costs, the book's one trainer, checkpoints.
 
-- ``losses``: J⁽ᴰ⁾ and the three generator costs J⁽ᴳ⁾, on logits, never taking log(0).
-- ``trainer``: :class:`Trainer`, Algorithm 1 of Goodfellow et al. (2014) for any pair of
-  players and any data sampler; history, snapshots, exact resume, the NaN guard.
-- ``checkpoint``: atomic writes, architecture signatures, random states, and the model
-  files the book ships (``save_model``, ``load_into``).
+- ``losses``: J⁽ᴰ⁾ and the three generator costs J⁽ᴳ⁾, on logits, never
+  taking log(0).
+- ``trainer``: :class:`Trainer`, Algorithm 1 of Goodfellow et al. (2014) for
+  any pair of players and any data sampler; history, snapshots, exact
+  resume, the NaN guard.
+- ``checkpoint``: atomic writes, architecture signatures, random states, and
+  the model files the book ships (``save_model``, ``load_into``).
 """
 
 from gan_lib.training import checkpoint, losses, trainer

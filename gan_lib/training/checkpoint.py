@@ -1,15 +1,18 @@
-"""Checkpoint plumbing: atomic writes, architecture signatures and the global RNG states.
+"""Checkpoint plumbing: atomic writes, architecture signatures, RNG states.
 
-A checkpoint must never be half-written (a crash mid-write keeps the previous file), must refuse to
-load into a model of another architecture with a message saying so, and must carry every random
-generator's state so that a resumed run continues exactly where it stopped.
+A checkpoint must never be half-written (a crash mid-write keeps the
+previous file), must refuse to load into a model of another architecture
+with a message saying so, and must carry every random generator's state so
+that a resumed run continues exactly where it stopped.
 
-Two kinds of file are written here. The trainer's checkpoints hold a whole training state to
-resume from. A *model file* is smaller: one model's class name, the keyword arguments that
-construct it, its ``state_dict`` and free-form metadata (the command that made it, its measured
-accuracy); the book ships the reference classifiers and a trained DCGAN as model files
-(:func:`save_model`, :func:`load_into`). Loading into a model of another class, configuration or
-shape is a :class:`CheckpointMismatchError`, not a silent partial load.
+Two kinds of file are written here. The trainer's checkpoints hold a whole
+training state to resume from. A *model file* is smaller: one model's class
+name, the keyword arguments that construct it, its ``state_dict`` and
+free-form metadata (the command that made it, its measured accuracy); the
+book ships the reference classifiers and a trained DCGAN as model files
+(:func:`save_model`, :func:`load_into`). Loading into a model of another
+class, configuration or shape is a :class:`CheckpointMismatchError`, not a
+silent partial load.
 """
 
 from __future__ import annotations
@@ -43,7 +46,10 @@ MODEL_FILE_FORMAT = "gan_book.model/1"
 
 
 def model_signature(model: nn.Module) -> dict[str, tuple[int, ...]]:
-    """The architecture as a checkpoint sees it: every state-dict entry's name and shape."""
+    """The architecture as a checkpoint sees it.
+
+    Every state-dict entry's name and shape.
+    """
     return {
         name: tuple(value.shape) for name, value in model.state_dict().items()
     }
@@ -52,21 +58,29 @@ def model_signature(model: nn.Module) -> dict[str, tuple[int, ...]]:
 def signature_mismatch(
     expected: dict[str, tuple[int, ...]], found: dict[str, tuple[int, ...]]
 ) -> str | None:
-    """A one-line description of how two signatures differ, or None if they match."""
-    missing, unexpected = (
-        sorted(set(expected) - set(found)),
-        sorted(set(found) - set(expected)),
-    )
+    """How two signatures differ, in one line, or None if they match."""
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
     if missing or unexpected:
-        return f"entries only in this model: {missing[:3]}; only in the checkpoint: {unexpected[:3]}"
+        return (
+            f"entries only in this model: {missing[:3]}; "
+            f"only in the checkpoint: {unexpected[:3]}"
+        )
     for name, shape in expected.items():
         if tuple(found[name]) != shape:
-            return f"{name!r} has shape {tuple(found[name])} in the checkpoint and {shape} in this model"
+            return (
+                f"{name!r} has shape {tuple(found[name])} in the checkpoint "
+                f"and {shape} in this model"
+            )
     return None
 
 
 def global_rng_states() -> dict:
-    """The global generators' states (torch CPU and CUDA, NumPy, Python) in a form `torch.load(weights_only=True)` reads."""
+    """The global generators' states: torch CPU and CUDA, NumPy, Python.
+
+    In a form that ``torch.load(weights_only=True)`` reads: tensors, numbers
+    and tuples, no NumPy arrays.
+    """
     numpy_state = np.random.get_state()
     return {
         "torch": torch.get_rng_state(),
@@ -104,25 +118,33 @@ def set_global_rng_states(states: dict) -> None:
 
 
 def _new_file_mode() -> int:
-    """The mode ``open()`` would give a new file: 0o666 less the process's umask."""
+    """The mode ``open()`` would give a new file: 0o666 less the umask."""
+    # Reading the umask means setting it; set it straight back.
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
 
 
 def atomic_torch_save(obj: object, path: Path) -> None:
-    """torch.save to a temporary file in the same folder, then rename: a reader sees the old or the new file, never half of one."""
+    """``torch.save`` to a temporary file in the same folder, then rename.
+
+    A reader sees the old file or the new one, never half of one. The
+    temporary file is in the same folder so that the rename stays on one
+    file system, where ``os.replace`` is atomic.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
     )
     try:
-        os.chmod(
-            tmp_name, _new_file_mode()
-        )  # mkstemp makes files private (0600); a checkpoint is an ordinary file
+        # mkstemp makes files private (0600); a checkpoint is an ordinary
+        # file.
+        os.chmod(tmp_name, _new_file_mode())
         with os.fdopen(handle, "wb") as file:
             torch.save(obj, file)
             file.flush()
+            # On disk before the rename, so a crash cannot leave a
+            # renamed but empty file.
             os.fsync(file.fileno())
         os.replace(tmp_name, path)
     except BaseException:
@@ -138,10 +160,11 @@ def load_checked(
     missing_hint: str,
     error: type[Exception] = ValueError,
 ) -> dict:
-    """``torch.load`` a checkpoint on CPU (weights only), after checking that it exists and is a ``kind`` checkpoint.
+    """``torch.load`` a ``kind`` checkpoint on CPU, weights only, checked.
 
-    ``expected_format`` is the ``format`` tag the writer stored; a file without it (or another
-    tag) raises ``error``; a missing file raises ``FileNotFoundError`` with ``missing_hint``.
+    ``expected_format`` is the ``format`` tag the writer stored; a file
+    without it (or with another tag) raises ``error``; a missing file raises
+    ``FileNotFoundError`` with ``missing_hint``.
     """
     if not path.exists():
         raise FileNotFoundError(f"No checkpoint at {path}; {missing_hint}")
@@ -151,13 +174,14 @@ def load_checked(
         or payload.get("format") != expected_format
     ):
         raise error(
-            f"{path} is not a {kind} checkpoint (expected format {expected_format!r})."
+            f"{path} is not a {kind} checkpoint "
+            f"(expected format {expected_format!r})."
         )
     return payload
 
 
 class CheckpointMismatchError(ValueError):
-    """A checkpoint was made for a different model than the one it is loaded into."""
+    """A checkpoint was made for another model than the one loading it."""
 
 
 def save_model(
@@ -166,7 +190,11 @@ def save_model(
     config: dict[str, Any],
     metadata: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``model``'s weights, its constructor arguments ``config`` and ``metadata`` to ``path`` atomically."""
+    """Write a model file to ``path`` atomically.
+
+    It holds ``model``'s weights, its constructor arguments ``config`` and
+    ``metadata``.
+    """
     path = Path(path)
     payload = {
         "format": MODEL_FILE_FORMAT,
@@ -183,7 +211,7 @@ def save_model(
 
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """The checkpoint's contents (on CPU), after checking that it is a GAN Book model checkpoint."""
+    """The contents (on CPU) of a GAN Book model file, after checking it."""
     hint = "the command that produces it is in its module's docstring"
     return load_checked(
         Path(path),
@@ -199,21 +227,23 @@ def load_into(
     path: str | os.PathLike,
     config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Load the weights at ``path`` into ``model``; return the checkpoint's metadata.
+    """Load the weights at ``path`` into ``model``; return their metadata.
 
-    Raises :class:`CheckpointMismatchError` when the checkpoint belongs to another
-    model class, to other constructor arguments (when ``config`` is given), or
-    has weights of other names or shapes.
+    Raises :class:`CheckpointMismatchError` when the checkpoint belongs to
+    another model class, to other constructor arguments (when ``config`` is
+    given), or has weights of other names or shapes.
     """
     payload = read_checkpoint(path)
     expected_class = type(model).__name__
     if payload["model_class"] != expected_class:
         raise CheckpointMismatchError(
-            f"{path} holds a {payload['model_class']}, not a {expected_class}: load it into a {payload['model_class']}."
+            f"{path} holds a {payload['model_class']}, not a "
+            f"{expected_class}: load it into a {payload['model_class']}."
         )
     if config is not None and payload["config"] != dict(config):
         raise CheckpointMismatchError(
-            f"{path} was saved from a {expected_class} built with {payload['config']}, not {dict(config)}."
+            f"{path} was saved from a {expected_class} built with "
+            f"{payload['config']}, not {dict(config)}."
         )
     problem = signature_mismatch(model_signature(model), payload["signature"])
     if problem:

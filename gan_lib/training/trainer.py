@@ -1,51 +1,66 @@
 """Algorithm 1 of Goodfellow et al. (2014): the book's one GAN trainer.
 
-Every chapter trains its GANs here, from the 1D toy of Chapter 4 to DCGAN. One
-iteration is Algorithm 1 of the paper:
+Every chapter trains its GANs here, from the 1D toy of Chapter 4 to DCGAN.
+One iteration is Algorithm 1 of the paper, with k = ``d_steps`` and
+m = ``batch_size``:
 
-    for k steps:                                   (k = ``d_steps``)
-        sample m noise vectors z ~ p_z and m data points x ~ p_data       (m = ``batch_size``)
-        descend  J⁽ᴰ⁾ = −(1/m) Σ [log D(x) + log(1 − D(G(z)))]             (i.e. ascend V)
-                 (with targets α = ``real_label``, β = ``fake_label`` for label smoothing: see ``losses``)
+    for k steps:
+        sample m noise vectors z ~ p_z and m data points x ~ p_data
+        descend  J⁽ᴰ⁾ = −(1/m) Σ [log D(x) + log(1 − D(G(z)))]   (ascend V)
     sample m noise vectors z ~ p_z
-    descend  J⁽ᴳ⁾, the generator cost chosen by name (minimax, non_saturating, maximum_likelihood)
+    descend  J⁽ᴳ⁾, the generator cost chosen by name
 
-Public API
-----------
-``Trainer(generator, discriminator, data, *, batch_size=64, d_steps=1, generator_cost="non_saturating",
-real_label=1.0, fake_label=0.0, g_optimizer=adam(), d_optimizer=adam(), noise="normal", latent_shape=None,
-fixed_noise=None, snapshot_size=512, snapshot_at=(), probe=None, log_every=10, progress_every=None,
-device=None, mixed_precision=False, seed=0)``
+The generator costs are ``minimax``, ``non_saturating`` and
+``maximum_likelihood``; label smoothing replaces J⁽ᴰ⁾'s targets 1 and 0 by
+α = ``real_label`` and β = ``fake_label`` (see ``losses``).
 
-- ``data``: a tensor of examples, shape (N, *example_shape) — e.g. (N, 1) for 1D points, (N, 2) for 2D
-  mixtures, (N, C, H, W) for images — moved once to the device and sampled by random index with the
-  trainer's own seeded generator; or a callable ``data(m, generator) -> Tensor`` that draws m examples
-  on the device (use ``generator`` for reproducibility).
-- ``train(iterations, *, checkpoint_path=None, checkpoint_every=0, progress=True) -> History``: run that
-  many more iterations; writes a checkpoint every ``checkpoint_every`` iterations and at the end.
-- ``step()``, ``discriminator_step()``, ``generator_step()``: one iteration, or one player's move
-  (``discriminator_step`` alone pre-trains D against a fixed G).
-- ``sample(n, seed=0)``: n draws of G(z) without gradients (its own noise stream, so sampling mid-run
-  does not change the run); ``fixed_noise``: the z of every snapshot. Snapshots, probes and ``sample``
-  run the networks in their current mode (train mode, as in the PyTorch DCGAN tutorial).
-- ``save_checkpoint(path)`` / ``load_checkpoint(path)``: models, optimisers, every RNG state (torch
-  CPU and CUDA, NumPy, Python, the trainer's own), history and iteration; written atomically. Loading
-  into an identically built trainer and training on reproduces the uninterrupted run bit for bit on CPU.
-- ``iteration``: iterations done; ``history``: a :class:`History` (``history["d_loss"]`` etc. as arrays,
-  ``history.snapshots``).
-- Factories ``sgd_momentum(lr, momentum)`` (the 2014 paper) and ``adam(lr, betas)`` (DCGAN) build
-  optimisers from parameters.
+Usage: build, train, sample, resume::
 
-Recorded every ``log_every`` iterations (the only points where the trainer syncs with the device):
-``d_loss`` (J⁽ᴰ⁾), ``g_loss`` (J⁽ᴳ⁾), ``d_real`` (mean D(x)), ``d_fake_before`` (mean D(G(z)) in the D
-step, before D moves), ``d_fake_after`` (mean D(G(z)) in the G step, after D moved), ``d_grad_norm`` and
-``g_grad_norm`` (the L2 norm of each player's gradient). A loss that turns NaN or ±Inf stops training
-with a :class:`NonFiniteLossError` naming the iteration and the loss; no checkpoint is written after it,
-so the last one on disk is the last good state.
+    data = 2.0 + 0.5 * torch.randn(10_000, 1)        # (N, *example_shape)
+    trainer = Trainer(MLPGenerator(), MLPDiscriminator(), data, d_steps=1)
+    history = trainer.train(1_000, checkpoint_path="run.pt",
+                            checkpoint_every=100)
+    history["d_real"]                    # mean D(x), a row per log_every
+    x = trainer.sample(512)              # 512 draws of G(z), (512, 1)
 
-Speed on CPU: the toy chapters' networks are tiny, and for them a second intra-op thread only adds
-synchronisation. Call ``torch.set_num_threads(1)`` first; on the project's shared 2-core machines,
-100 iterations of Chapter 4's GAN took 1 s of CPU time with one thread and 32 s with two.
+    resumed = Trainer(MLPGenerator(), MLPDiscriminator(), data, d_steps=1)
+    resumed.load_checkpoint("run.pt")    # an identically built trainer ...
+    resumed.train(1_000)                 # ... goes on bit for bit (on CPU)
+
+The interface, besides the constructor (see :class:`Trainer`):
+
+- ``train(iterations, ...)``: run that many more iterations; with a
+  ``checkpoint_path``, write a checkpoint every ``checkpoint_every``
+  iterations and at the end.
+- ``step()``, ``discriminator_step()``, ``generator_step()``: one iteration,
+  or one player's move (``discriminator_step`` alone pre-trains D against a
+  fixed G).
+- ``sample(n, seed=0)``: n draws of G(z) without gradients, from their own
+  noise stream, so sampling mid-run does not change the run.
+- ``save_checkpoint(path)`` / ``load_checkpoint(path)``: models, optimisers,
+  every RNG state (torch CPU and CUDA, NumPy, Python, the trainer's own),
+  history and iteration, written atomically.
+- ``iteration``: iterations done; ``history``: a :class:`History`
+  (``history["d_loss"]`` etc. as arrays, ``history.snapshots``).
+- ``sgd_momentum(lr, momentum)`` (the 2014 paper) and ``adam(lr, betas)``
+  (DCGAN) build optimisers from parameters.
+
+Snapshots, probes and ``sample`` run the networks in their current mode
+(train mode, as in the PyTorch DCGAN tutorial).
+
+Recorded every ``log_every`` iterations (the only points where the trainer
+syncs with the device): ``d_loss`` (J⁽ᴰ⁾), ``g_loss`` (J⁽ᴳ⁾), ``d_real``
+(mean D(x)), ``d_fake_before`` (mean D(G(z)) in the D step, before D moves),
+``d_fake_after`` (mean D(G(z)) in the G step, after D moved), ``d_grad_norm``
+and ``g_grad_norm`` (the L2 norm of each player's gradient). A loss that
+turns NaN or ±Inf stops training with a :class:`NonFiniteLossError` naming
+the iteration and the loss; no checkpoint is written after it, so the last
+one on disk is the last good state.
+
+Speed on CPU: the toy chapters' networks are tiny, and for them a second
+intra-op thread only adds synchronisation. Call ``torch.set_num_threads(1)``
+first; on the project's shared 2-core machines, 100 iterations of Chapter 4's
+GAN took 1 s of CPU time with one thread and 32 s with two.
 """
 
 from __future__ import annotations
@@ -109,30 +124,48 @@ Probe = Callable[[nn.Module, nn.Module], dict[str, torch.Tensor]]
 
 
 class DataSampler(Protocol):
-    """Draws ``m`` examples on the trainer's device, using ``generator`` for its randomness."""
+    """Draws ``m`` examples on the trainer's device.
+
+    ``generator`` is the trainer's seeded generator: draw with it, so that a
+    run is reproducible and resumes exactly.
+    """
 
     def __call__(self, m: int, generator: torch.Generator) -> torch.Tensor: ...
 
 
 class NonFiniteLossError(FloatingPointError):
-    """A player's loss became NaN or ±Inf; the message names the iteration and the loss."""
+    """A player's loss became NaN or ±Inf.
+
+    The message names the iteration and the loss.
+    """
 
 
 def sgd_momentum(lr: float = 0.05, momentum: float = 0.5) -> OptimizerFactory:
-    """SGD with momentum, the learning rule of the 2014 paper: v ← μ v + ∇J, θ ← θ − lr v."""
+    """SGD with momentum, the learning rule of the 2014 paper.
+
+    v ← μ v + ∇J,  θ ← θ − lr · v,  with μ = ``momentum``.
+    """
     return functools.partial(torch.optim.SGD, lr=lr, momentum=momentum)
 
 
 def adam(
     lr: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999)
 ) -> OptimizerFactory:
-    """Adam with DCGAN's settings by default (Radford et al. 2015: lr 0.0002, β₁ = 0.5)."""
+    """Adam with DCGAN's settings by default (Radford et al. 2015).
+
+    lr = 0.0002 and β₁ = 0.5, as in the paper: with Adam's default
+    β₁ = 0.9, Radford et al. found that training oscillated and was
+    unstable; lowering the momentum term to 0.5 stabilised it.
+    """
     return functools.partial(torch.optim.Adam, lr=lr, betas=betas)
 
 
 @dataclass
 class Snapshot:
-    """G(z) on the fixed noise batch at one iteration, plus what the ``probe`` returned then."""
+    """G(z) on the fixed noise batch at one iteration.
+
+    ``probes`` holds what the trainer's ``probe`` returned at that iteration.
+    """
 
     iteration: int
     samples: torch.Tensor
@@ -141,7 +174,11 @@ class Snapshot:
 
 @dataclass
 class History:
-    """What the chapters plot: one row every ``log_every`` iterations, and the sample snapshots."""
+    """What the chapters plot: the records and the sample snapshots.
+
+    ``records`` gains one row every ``log_every`` iterations, one column per
+    name in ``HISTORY_KEYS``; ``history[name]`` returns a column as an array.
+    """
 
     records: dict[str, list[float]] = field(
         default_factory=lambda: {key: [] for key in HISTORY_KEYS}
@@ -151,7 +188,8 @@ class History:
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self.records:
             raise KeyError(
-                f"no history column {key!r}; columns: {', '.join(HISTORY_KEYS)}"
+                f"no history column {key!r}; "
+                f"columns: {', '.join(HISTORY_KEYS)}"
             )
         return np.asarray(self.records[key])
 
@@ -165,7 +203,8 @@ class History:
                 return snap
         taken = [snap.iteration for snap in self.snapshots]
         raise KeyError(
-            f"no snapshot at iteration {iteration}; snapshots were taken at {taken}"
+            f"no snapshot at iteration {iteration}; "
+            f"snapshots were taken at {taken}"
         )
 
     def state_dict(self) -> dict:
@@ -196,7 +235,10 @@ class History:
 
 
 def _grad_norm(parameters: Iterable[nn.Parameter]) -> torch.Tensor:
-    """‖∇θ J‖₂ over all parameters that received a gradient (stays on the device)."""
+    """‖∇_θ J‖₂ over the parameters that received a gradient.
+
+    The result stays on the device: reading it is a sync, left to the caller.
+    """
     norms = [
         torch.linalg.vector_norm(p.grad.detach().float())
         for p in parameters
@@ -210,7 +252,50 @@ def _grad_norm(parameters: Iterable[nn.Parameter]) -> torch.Tensor:
 
 
 class Trainer:
-    """Trains ``generator`` against ``discriminator`` on ``data`` by Algorithm 1 (see the module docstring)."""
+    """Trains ``generator`` against ``discriminator`` by Algorithm 1.
+
+    The module docstring shows how to use it.
+
+    Args:
+        generator: G, mapping z of shape (m, *latent_shape) to m examples.
+        discriminator: D, mapping m examples to m logits, shape (m,).
+        data: a tensor of examples, shape (N, *example_shape), e.g. (N, 1)
+            for 1D points, (N, 2) for 2D mixtures, (N, C, H, W) for images;
+            it is moved once to the device and sampled by random index with
+            the trainer's own seeded generator. Or a callable
+            ``data(m, generator)`` that draws m examples on the device (use
+            ``generator`` for reproducibility).
+        batch_size: m, the minibatch size of both players' steps.
+        d_steps: k, the discriminator steps per generator step.
+        generator_cost: J⁽ᴳ⁾ by name: ``"minimax"``, ``"non_saturating"``
+            or ``"maximum_likelihood"``.
+        real_label: α, D's target on data (0.9: one-sided label smoothing).
+        fake_label: β, D's target on samples; keep it 0 (two-sided
+            smoothing: see ``gan_lib.theory.smoothing``).
+        g_optimizer: builds G's optimiser from its parameters, e.g.
+            ``adam()`` (the default) or ``sgd_momentum()``.
+        d_optimizer: the same for D.
+        noise: the prior p_z: ``"normal"`` (standard normal) or
+            ``"uniform"`` (on [−1, 1]).
+        latent_shape: the shape of one z; by default the generator's
+            ``latent_shape``, or ``(latent_dim,)``.
+        fixed_noise: the z of every snapshot, shape (n, *latent_shape); by
+            default ``snapshot_size`` draws from a stream of its own.
+        snapshot_size: n, the size of the default ``fixed_noise``.
+        snapshot_at: the iterations at which G(fixed_noise) (and the
+            probe's result) is kept in ``history.snapshots``.
+        probe: ``probe(generator, discriminator) -> dict of tensors``,
+            called at every snapshot.
+        log_every: the history gains a row every ``log_every`` iterations
+            (the only points where the trainer syncs with the device).
+        progress_every: the progress bar shows the last row every
+            ``progress_every`` iterations (default: ``log_every``).
+        device: where to train (default: ``runtime.default_device()``).
+        mixed_precision: bfloat16 autocast on CUDA devices that support it
+            (with a warning and full precision elsewhere).
+        seed: seeds the trainer's own generator, which draws every data and
+            noise batch; the default ``fixed_noise`` uses ``seed + 1``.
+    """
 
     def __init__(
         self,
@@ -246,11 +331,11 @@ class Trainer:
         check_labels(real_label, fake_label)
         if noise not in NOISE_PRIORS:
             raise ValueError(
-                f"Unknown noise prior {noise!r}. Valid priors: {', '.join(NOISE_PRIORS)}."
+                f"Unknown noise prior {noise!r}. "
+                f"Valid priors: {', '.join(NOISE_PRIORS)}."
             )
-        self.cost = generator_cost_by_name(
-            generator_cost
-        )  # raises on an unknown name
+        # Raises on an unknown name, before anything is built.
+        self.cost = generator_cost_by_name(generator_cost)
         self.generator_cost_name = generator_cost
         self.batch_size, self.d_steps = batch_size, d_steps
         self.real_label, self.fake_label = real_label, fake_label
@@ -264,10 +349,9 @@ class Trainer:
         self.amp_dtype = _amp_dtype(self.device, mixed_precision)
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
-        self.g_optimizer = (g_optimizer or adam())(self.generator.parameters())
-        self.d_optimizer = (d_optimizer or adam())(
-            self.discriminator.parameters()
-        )
+        g_optimizer, d_optimizer = g_optimizer or adam(), d_optimizer or adam()
+        self.g_optimizer = g_optimizer(self.generator.parameters())
+        self.d_optimizer = d_optimizer(self.discriminator.parameters())
         self.latent_shape = _latent_shape(generator, latent_shape)
         self.data = _prepare_data(data, self.device)
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
@@ -276,16 +360,19 @@ class Trainer:
         self.probe = probe
         self.iteration = 0
         self.history = History()
-        # Iteration at which each loss first became non-finite (-1: never); kept on the device, no sync per step.
+        # The iteration at which each loss (D's, G's) first became
+        # non-finite, −1 for never. It lives on the device, so that the
+        # guard costs no sync per step.
         self._first_nonfinite = torch.full(
             (2,), -1, dtype=torch.long, device=self.device
         )
 
-    # ------------------------------------------------------------------ Algorithm 1
+    # --------------------------------------------------------- Algorithm 1
     def step(self) -> None:
-        """One iteration of Algorithm 1: k discriminator steps, then one generator step."""
+        """One iteration of Algorithm 1: k steps of D, then one step of G."""
         record = (self.iteration + 1) % self.log_every == 0
         for _ in range(self.d_steps):
+            # Only the last of the k D steps is recorded.
             d_stats = self.discriminator_step(record)
         g_stats = self.generator_step(record)
         self.iteration += 1
@@ -297,52 +384,48 @@ class Trainer:
     def discriminator_step(
         self, record: bool = False
     ) -> dict[str, torch.Tensor]:
-        """Descend J⁽ᴰ⁾ = −V on a minibatch of m data points and m samples of the fixed generator."""
-        real, z = (
-            self.data_batch(self.batch_size),
-            self.noise_batch(self.batch_size),
-        )
-        with self._autocast():
-            with torch.no_grad():
-                fake = self.generator(z)
-            self._check_batch_shapes(real, fake)
-            real_logits, fake_logits = (
-                self.discriminator(real).float(),
-                self.discriminator(fake).float(),
-            )
+        """Descend J⁽ᴰ⁾ = −V on m data points and m samples of the fixed G.
+
+        Returns the step's statistics if ``record`` (else an empty dict).
+        """
+        x = self.data_batch(self.batch_size)
+        z = self.noise_batch(self.batch_size)
+        # G is fixed in D's step: no_grad builds no graph through G, and the
+        # fake batch comes out detached, so J⁽ᴰ⁾ cannot reach θ_G.
+        with torch.no_grad():
+            fake = self._generate(z)
+        real_logits, fake_logits = self._discriminate(x, fake)
         loss = discriminator_loss(
             real_logits, fake_logits, self.real_label, self.fake_label
         )
-        self.d_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        stats = self._step_stats(
-            record,
-            loss,
+        return self._descend(
             self.discriminator,
+            self.d_optimizer,
+            loss,
+            record,
             d_real=real_logits,
             d_fake_before=fake_logits,
         )
-        self.d_optimizer.step()
-        self._guard(loss, slot=0)
-        return stats
 
     def generator_step(self, record: bool = False) -> dict[str, torch.Tensor]:
-        """Descend the generator cost J⁽ᴳ⁾ on m fresh noise samples, D held fixed."""
+        """Descend the cost J⁽ᴳ⁾ on m fresh noise samples, D held fixed.
+
+        Returns the step's statistics if ``record`` (else an empty dict).
+        """
+        # Fresh z, as Algorithm 1 says; the DCGAN tutorial reuses D's batch.
         z = self.noise_batch(self.batch_size)
-        with frozen(
-            self.discriminator
-        ):  # D is fixed here: no gradient into its weights
-            with self._autocast():
-                fake_logits = self.discriminator(self.generator(z)).float()
-            cost = self.cost(fake_logits)
-            self.g_optimizer.zero_grad(set_to_none=True)
-            cost.backward()
-        stats = self._step_stats(
-            record, cost, self.generator, d_fake_after=fake_logits
+        # D is fixed in G's step: the gradient flows back through D into
+        # θ_G, but D's own weights get none.
+        with frozen(self.discriminator):
+            (fake_logits,) = self._discriminate(self._generate(z))
+        cost = self.cost(fake_logits)
+        return self._descend(
+            self.generator,
+            self.g_optimizer,
+            cost,
+            record,
+            d_fake_after=fake_logits,
         )
-        self.g_optimizer.step()
-        self._guard(cost, slot=1)
-        return stats
 
     def train(
         self,
@@ -352,18 +435,23 @@ class Trainer:
         checkpoint_every: int = 0,
         progress: bool = True,
     ) -> History:
-        """Run ``iterations`` more iterations of Algorithm 1 and return the history.
+        """Run ``iterations`` more iterations of Algorithm 1.
 
-        With ``checkpoint_path``, a checkpoint is written every ``checkpoint_every`` iterations (0: only
-        at the end) and at the end, each time only after checking that no loss has become non-finite.
+        Returns the history (all of it, not only these iterations).
+
+        With ``checkpoint_path``, a checkpoint is written every
+        ``checkpoint_every`` iterations (0: only at the end) and at the end,
+        each time only after checking that no loss has become non-finite.
         """
         if not isinstance(iterations, int) or iterations < 0:
             raise ValueError(
-                f"iterations must be a non-negative integer, got {iterations!r}"
+                "iterations must be a non-negative integer, "
+                f"got {iterations!r}"
             )
         if checkpoint_every < 0:
             raise ValueError(
-                f"checkpoint_every must be >= 0 (0: only at the end), got {checkpoint_every}"
+                "checkpoint_every must be >= 0 (0: only at the end), "
+                f"got {checkpoint_every}"
             )
         path = Path(checkpoint_path) if checkpoint_path is not None else None
         if self.iteration in self.snapshot_at and not any(
@@ -399,13 +487,16 @@ class Trainer:
             self.save_checkpoint(path)
         return self.history
 
-    # ------------------------------------------------------------------ sampling
+    # ------------------------------------------------------------ sampling
     def noise_batch(self, m: int) -> torch.Tensor:
-        """m draws of z from the prior p_z (standard normal, or uniform on [−1, 1]), on the device."""
+        """m draws of z ~ p_z on the device (normal, or uniform on [−1, 1])."""
         return draw_noise((m, *self.latent_shape), self.noise, self.rng)
 
     def data_batch(self, m: int) -> torch.Tensor:
-        """m examples of the data, sampled with the trainer's generator (by random index for a tensor)."""
+        """m examples of the data, drawn with the trainer's generator.
+
+        A data tensor is sampled by random index (with replacement).
+        """
         if isinstance(self.data, torch.Tensor):
             index = torch.randint(
                 len(self.data), (m,), generator=self.rng, device=self.device
@@ -415,13 +506,17 @@ class Trainer:
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
-        """n draws of G(z), z from a fresh generator seeded with ``seed``: the training stream is untouched."""
+        """n draws of G(z), without gradients.
+
+        z comes from a fresh generator seeded with ``seed``, so the training
+        stream is untouched and sampling mid-run does not change the run.
+        """
         stream = torch.Generator(device=self.device).manual_seed(seed)
         return self.generator(
             draw_noise((n, *self.latent_shape), self.noise, stream)
         )
 
-    # ------------------------------------------------------------------ checkpoints
+    # --------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:
         return {
             "format": CHECKPOINT_FORMAT,
@@ -451,12 +546,20 @@ class Trainer:
         }
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Write the full training state to ``path`` atomically (temporary file, then ``os.replace``)."""
+        """Write the full training state to ``path`` atomically.
+
+        The state goes to a temporary file first, then ``os.replace`` puts it
+        in place: a reader sees the old checkpoint or the new one.
+        """
         self.raise_if_nonfinite()
         atomic_torch_save(self.state_dict(), Path(path))
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
-        """Restore a checkpoint written by an identically built trainer; training then continues exactly."""
+        """Restore a checkpoint written by an identically built trainer.
+
+        Training then continues exactly as the uninterrupted run would (bit
+        for bit on CPU).
+        """
         path = Path(path)
         hint = f"train() with checkpoint_path={str(path)!r} writes one"
         state = load_checked(
@@ -471,9 +574,11 @@ class Trainer:
             )
             if problem:
                 raise ValueError(
-                    f"{path} was written for a different {role}: {problem}. Build the {role} with the same "
-                    "architecture as the run that wrote the checkpoint, or train this model from scratch "
-                    "with a new checkpoint_path."
+                    f"{path} was written for a different {role}: "
+                    f"{problem}. Build the {role} with the same "
+                    "architecture as the run that wrote the checkpoint, "
+                    "or train this model from scratch with a new "
+                    "checkpoint_path."
                 )
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
@@ -486,14 +591,17 @@ class Trainer:
         self.iteration = int(state["iteration"])
         self._first_nonfinite.fill_(-1)
 
-    # ------------------------------------------------------------------ guard and records
+    # ---------------------------------------------------- guard and records
     def raise_if_nonfinite(self) -> None:
-        """Raise :class:`NonFiniteLossError` if a loss became NaN/Inf since the last check (one device sync)."""
+        """Raise :class:`NonFiniteLossError` if a loss has become NaN or ±Inf.
+
+        Checks every step since the last check, with one device sync.
+        """
         first = self._first_nonfinite.tolist()
         bad = [
             (iteration, name)
             for iteration, name in zip(
-                first, ("discriminator loss", "generator cost")
+                first, ("discriminator loss", "generator cost"), strict=True
             )
             if iteration >= 0
         ]
@@ -501,11 +609,58 @@ class Trainer:
             iteration, name = min(bad)
             raise NonFiniteLossError(
                 f"the {name} became NaN or infinite at iteration {iteration} "
-                f"({self.generator_cost_name} cost, k={self.d_steps}). No checkpoint was written after it; "
-                "resume from the last checkpoint with a lower learning rate, or check the data for NaN/Inf."
+                f"({self.generator_cost_name} cost, k={self.d_steps}). "
+                "No checkpoint was written after it; resume from the last "
+                "checkpoint with a lower learning rate, or check the data "
+                "for NaN/Inf."
             )
 
+    def _generate(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z), under autocast when training in mixed precision."""
+        with self._autocast():
+            return self.generator(z)
+
+    def _discriminate(
+        self, *batches: torch.Tensor
+    ) -> tuple[torch.Tensor, ...]:
+        """D's logits on each batch, in float32 for the costs.
+
+        The batches must hold examples of one shape (a data batch and G's
+        samples that differ raise an error saying how to fix it). They go
+        through D in order, in one autocast region, so that under mixed
+        precision D's weights are cast to bfloat16 once for all of them.
+        """
+        first, *others = batches
+        for other in others:
+            self._check_batch_shapes(first, other)
+        with self._autocast():
+            return tuple(
+                self.discriminator(batch).float() for batch in batches
+            )
+
+    def _descend(
+        self,
+        player: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        loss: torch.Tensor,
+        record: bool,
+        **logits: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """One step of ``optimizer`` down the gradient of ``loss``.
+
+        Returns the statistics to record for ``player`` (if ``record``),
+        taken between the backward pass and the step, and arms the NaN
+        guard. ``logits`` are D's outputs, recorded as the mean of σ(a).
+        """
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        stats = self._step_stats(record, loss, player, **logits)
+        optimizer.step()
+        self._guard(loss, slot=0 if player is self.discriminator else 1)
+        return stats
+
     def _guard(self, loss: torch.Tensor, slot: int) -> None:
+        """Note (on the device) the iteration at which ``loss`` turned bad."""
         newly_bad = ~torch.isfinite(loss.detach()) & (
             self._first_nonfinite[slot] < 0
         )
@@ -535,11 +690,12 @@ class Trainer:
 
     def _record(self, stats: dict[str, torch.Tensor]) -> None:
         keys = HISTORY_KEYS[1:]
+        # One stack, one .tolist(): a single device sync per row.
         values = torch.stack(
             [stats[key].float().to(self.device) for key in keys]
-        ).tolist()  # one sync
+        ).tolist()
         self.history.records["iteration"].append(self.iteration)
-        for key, value in zip(keys, values):
+        for key, value in zip(keys, values, strict=True):
             self.history.records[key].append(value)
 
     def _postfix(self) -> dict[str, str]:
@@ -568,7 +724,7 @@ class Trainer:
             Snapshot(self.iteration, samples, probes)
         )
 
-    # ------------------------------------------------------------------ helpers
+    # ------------------------------------------------------------- helpers
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.amp_dtype is None:
             return contextlib.nullcontext()
@@ -581,30 +737,36 @@ class Trainer:
     ) -> None:
         if real.shape[1:] != fake.shape[1:]:
             raise ValueError(
-                f"data examples have shape {tuple(real.shape[1:])} but the generator makes {tuple(fake.shape[1:])}. "
-                "Reshape the data to (N, *example_shape) as the generator's output (e.g. x[:, None] for 1D points), "
-                "or build the models for the data's shape."
+                f"data examples have shape {tuple(real.shape[1:])} but the "
+                f"generator makes {tuple(fake.shape[1:])}. Reshape the data "
+                "to (N, *example_shape) as the generator's output (e.g. "
+                "x[:, None] for 1D points), or build the models for the "
+                "data's shape."
             )
 
     def _fixed_noise(
         self, fixed_noise: torch.Tensor | None, size: int, seed: int
     ) -> torch.Tensor:
-        if (
-            fixed_noise is None
-        ):  # its own stream, so the training stream does not depend on the snapshot size
+        if fixed_noise is None:
+            # A stream of its own, so that the training stream does not
+            # depend on the snapshot size.
             stream = torch.Generator(device=self.device).manual_seed(seed + 1)
             return draw_noise((size, *self.latent_shape), self.noise, stream)
         if tuple(fixed_noise.shape[1:]) != self.latent_shape:
             shape = ", ".join(map(str, self.latent_shape))
             raise ValueError(
-                f"fixed_noise must have shape (n, {shape}) to match the generator's z, got {tuple(fixed_noise.shape)}"
+                f"fixed_noise must have shape (n, {shape}) to match the "
+                f"generator's z, got {tuple(fixed_noise.shape)}"
             )
         return fixed_noise.to(self.device)
 
 
 @contextlib.contextmanager
 def frozen(model: nn.Module) -> Iterator[None]:
-    """Turn off gradients for ``model``'s trainable parameters inside the block, then restore them."""
+    """Turn off gradients for ``model``'s trainable parameters in the block.
+
+    They are restored on leaving it, also when it raises.
+    """
     trainable = [p for p in model.parameters() if p.requires_grad]
     for p in trainable:
         p.requires_grad_(False)
@@ -616,11 +778,11 @@ def frozen(model: nn.Module) -> Iterator[None]:
 
 
 def _check_positive_int(name: str, value: object) -> None:
-    if (
-        not isinstance(value, (int, np.integer))
-        or isinstance(value, bool)
-        or value < 1
-    ):
+    # bool is an int subclass: d_steps=True must not pass as 1.
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(
+        value, bool
+    )
+    if not is_int or value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
 
@@ -628,20 +790,16 @@ def _latent_shape(
     generator: nn.Module, latent_shape: Sequence[int] | None
 ) -> tuple[int, ...]:
     if latent_shape is not None:
-        return tuple(
-            int(d)
-            for d in (
-                [latent_shape]
-                if isinstance(latent_shape, int)
-                else latent_shape
-            )
-        )
+        if isinstance(latent_shape, int):  # latent_shape=8 means (8,)
+            latent_shape = [latent_shape]
+        return tuple(int(d) for d in latent_shape)
     if hasattr(generator, "latent_shape"):
         return tuple(generator.latent_shape)
     if hasattr(generator, "latent_dim"):
         return (int(generator.latent_dim),)
     raise ValueError(
-        "cannot tell the shape of z: pass latent_shape=(...) or give the generator a latent_dim attribute"
+        "cannot tell the shape of z: pass latent_shape=(...) or give the "
+        "generator a latent_dim attribute"
     )
 
 
@@ -651,8 +809,9 @@ def _prepare_data(
     if isinstance(data, torch.Tensor):
         if data.ndim < 2:
             raise ValueError(
-                f"data has shape {tuple(data.shape)}; the trainer expects (N, *example_shape). "
-                "For N points on the real line use data[:, None], shape (N, 1)."
+                f"data has shape {tuple(data.shape)}; the trainer expects "
+                "(N, *example_shape). For N points on the real line use "
+                "data[:, None], shape (N, 1)."
             )
         if len(data) == 0:
             raise ValueError(
@@ -662,20 +821,26 @@ def _prepare_data(
     if callable(data):
         return data
     raise TypeError(
-        f"data must be a tensor of examples or a callable data(m, generator); got {type(data).__name__}"
+        "data must be a tensor of examples or a callable "
+        f"data(m, generator); got {type(data).__name__}"
     )
 
 
 def _amp_dtype(
     device: torch.device, mixed_precision: bool
 ) -> torch.dtype | None:
-    """bfloat16 autocast on CUDA devices that support it; full precision everywhere else."""
+    """bfloat16 autocast on CUDA devices that support it, else None.
+
+    None means full precision; asking for mixed precision where bfloat16
+    is unavailable warns and trains in full precision.
+    """
     if not mixed_precision:
         return None
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     warnings.warn(
-        f"mixed precision needs a CUDA device with bfloat16; training in full precision on {device}.",
+        "mixed precision needs a CUDA device with bfloat16; training in "
+        f"full precision on {device}.",
         stacklevel=3,
     )
     return None
