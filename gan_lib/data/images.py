@@ -239,14 +239,7 @@ def image_loader(
     dataset = torchvision_dataset(
         name, train=train, download=download, root=root, transform=transform
     )
-    return DataLoader(
-        dataset,
-        batch_size=batch_size,
-        shuffle=True,
-        drop_last=True,
-        num_workers=num_workers,
-        generator=torch.Generator().manual_seed(seed),
-    )
+    return _shuffled_loader(dataset, batch_size, num_workers, seed)
 
 
 def celeba_loader(
@@ -295,6 +288,13 @@ def celeba_loader(
             "then call celeba_loader(download=False). "
             "The MNIST chapters do not need CelebA."
         ) from err
+    return _shuffled_loader(dataset, batch_size, num_workers, seed)
+
+
+def _shuffled_loader(
+    dataset, batch_size: int, num_workers: int, seed: int
+) -> DataLoader:
+    """Shuffled full batches in an order fixed by ``seed``."""
     return DataLoader(
         dataset,
         batch_size=batch_size,
