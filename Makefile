@@ -18,7 +18,7 @@ endif
 export OMP_NUM_THREADS ?= 2
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lint format unit notebooks-smoke notebooks venv clean
+.PHONY: book test lint format unit notebooks-smoke notebooks venv clean assignments
 
 venv: $(READY)
 
@@ -26,7 +26,7 @@ $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) -r requirements.txt
 	$(PIP) --no-deps -e .
-	$(BIN)/python -c "import gan_lib, torch, jupyter_book, nbval, sphinx_exercise"
+	$(BIN)/python -c "import gan_lib, torch, jupyter_book, nbval, sphinx_exercise, otter"
 	$(BIN)/ruff --version
 	touch $@
 
@@ -62,6 +62,12 @@ notebooks: $(READY)
 	  GAN_BOOK_PROFILE=cpu GAN_BOOK_DEVICE=cpu $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; \
 	done
+
+# The course assignments (assignments/*.ipynb, otter-grader masters): _build/assignments/student/
+# (hand-outs) and _build/assignments/autograder/ (solution keys, hidden tests, Gradescope zips),
+# after grading every solution key with every test. See book/teaching/instructors.md.
+assignments: $(READY)
+	$(BIN)/python assignments/build.py --out _build/assignments
 
 clean:
 	rm -rf _build

@@ -159,7 +159,10 @@ def test_classic_parameter_count():
         3 * ndf * 16 + (1 * 2 + 2 * 4 + 4 * 8) * ndf * ndf * 16 + 8 * ndf * 16
     )
     d_norms = 2 * (2 + 4 + 8) * ndf
-    count = lambda model: sum(p.numel() for p in model.parameters())  # noqa: E731
+
+    def count(model):
+        return sum(p.numel() for p in model.parameters())
+
     assert count(DCGANGenerator(64, nz, 3, ngf)) == g_convs + g_norms + 3
     assert count(DCGANDiscriminator(64, 3, ndf)) == d_convs + d_norms + ndf + 1
 

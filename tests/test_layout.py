@@ -107,6 +107,23 @@ def test_imports_point_only_down(path):
     assert not wrong, f"{path.name} imports up or sideways: {wrong}"
 
 
+@pytest.mark.parametrize(
+    "path", modules(), ids=lambda p: str(p.relative_to(PACKAGE))
+)
+def test_no_import_the_checker_cannot_see(path):
+    """``import gan_lib`` then ``gan_lib.x.y``, or importlib, would hide an
+    import from the test above: neither is used inside the library."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+            assert "gan_lib" not in names, f"{path}:{node.lineno}"
+            assert "importlib" not in names, f"{path}:{node.lineno}"
+        if isinstance(node, ast.ImportFrom) and node.module == "importlib":
+            pytest.fail(f"{path}:{node.lineno}: importlib hides an import")
+        if isinstance(node, ast.Name) and node.id == "__import__":
+            pytest.fail(f"{path}:{node.lineno}: __import__ hides an import")
+
+
 def test_book_glue_uses_only_plotting_and_widgets():
     import sys
 

@@ -32,7 +32,6 @@ from gan_lib.evaluation.classifier import (
     accuracy,
     in_batches,
     load_reference_classifier,
-    main,
     reference_checkpoint,
     train_classifier,
 )
@@ -130,7 +129,6 @@ __all__ = [
     "train_classifier",
     "reference_checkpoint",
     "load_reference_classifier",
-    "main",
     "gaussian_statistics",
     "frechet_distance",
     "SampleQuality",

@@ -6,7 +6,8 @@ mean one chapter's set-up each.
 - ``taxonomy``: the family tree of generative models and its figure
   (Chapter 2).
 - ``explorers``: the interactive explorers of Chapters 1, 3, 4, 5 and 7,
-  each a thin ipywidgets layer over a pure function that tests call.
+  each a thin ipywidgets layer over a pure function that tests call, and
+  each with a kernel-free twin (``*_player``) for the HTML book.
 - ``gan1d``: the 1D GAN of Chapter 4 and its game frames.
 - ``discriminator_fit``: training D against a fixed p_g (Chapter 5).
 - ``mode_collapse``: the mode-collapse experiment of Chapter 8 (GAN, GAN
@@ -15,20 +16,15 @@ mean one chapter's set-up each.
   probe.
 - ``pretrained``: the shipped MNIST DCGAN of Chapter 10 and the command that
   makes it.
+- ``reference_classifiers``: the command that makes the shipped reference
+  classifiers (the classifiers are :mod:`gan_lib.evaluation.classifier`).
 - ``recipes``: the one DCGAN baseline of Chapters 11–12, each tip a named
   change to it.
 """
 
-from gan_lib.experiments import (
-    discriminator_fit,
-    explorers,
-    gan1d,
-    mnist_gan,
-    mode_collapse,
-    pretrained,
-    recipes,
-    taxonomy,
-)
+# The modules are not imported here: `from gan_lib.experiments import gan1d`
+# imports one chapter's set-up, and `python -m gan_lib.experiments.pretrained`
+# runs without the module having been imported first by this package.
 
 __all__ = [
     "taxonomy",
@@ -39,4 +35,5 @@ __all__ = [
     "mnist_gan",
     "pretrained",
     "recipes",
+    "reference_classifiers",
 ]

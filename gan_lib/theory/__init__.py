@@ -1,6 +1,10 @@
 """Closed forms and numerics of the theory chapters (Chapters 1–7, 11).
 
-NumPy, SciPy and small torch computations; no training loop.
+NumPy, SciPy and small torch computations; no training loop. Two modules
+hold torch code on purpose: ``likelihood`` fits a Gaussian by gradient ascent
+(Chapter 1's point is the ascent itself) and ``samplers`` has the tiny
+autoregressive and flow models whose sampling Chapter 2 times; neither is a
+GAN player, so neither belongs in ``nn``.
 
 - ``densities``: 1D Gaussians, mixtures and uniforms; the 2D ring and grid of
   Chapter 8.

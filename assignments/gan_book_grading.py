@@ -1,0 +1,72 @@
+"""What the hidden tests of the GAN Book's assignments share.
+
+Shipped with every autograder (``autograder_files`` in each master's
+ASSIGNMENT CONFIG), never with the students' notebooks.
+
+The one rule it enforces: a student's answer must not run the ``gan_lib``
+code it is graded against. :func:`forbid` watches every Python function call
+while the student's code runs (``sys.setprofile``) and fails the test if any
+of them executes code defined in a forbidden ``gan_lib`` module. That catches
+every way of reaching the library's implementation (``import ... as``, a
+reference kept in a variable, a subclass, a wrapper, a ``functools.partial``)
+because it looks at the code that runs, not at names. Other parts of
+``gan_lib`` (the densities, the players, the trainer where it is not the
+thing graded) stay allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+from collections.abc import Iterator
+
+__all__ = ["LibraryCallError", "forbid"]
+
+
+class LibraryCallError(AssertionError):
+    """The student's code ran the ``gan_lib`` code it is graded against."""
+
+
+def _module_files(module_names: tuple[str, ...]) -> dict[str, str]:
+    files = {}
+    for name in module_names:
+        module = importlib.import_module(name)
+        files[os.path.realpath(module.__file__)] = name
+    return files
+
+
+@contextlib.contextmanager
+def forbid(*module_names: str) -> Iterator[list[str]]:
+    """Fail if code from ``module_names`` runs inside the block.
+
+    Yields the list of forbidden functions that ran (filled as they run);
+    on leaving the block, raises :class:`LibraryCallError` naming them.
+    """
+    files = _module_files(module_names)
+    seen: dict[str, str | None] = {}  # co_filename -> forbidden module
+    calls: list[str] = []
+
+    def profile(frame, event, arg):  # noqa: ARG001 (sys.setprofile API)
+        if event != "call":
+            return
+        filename = frame.f_code.co_filename
+        if filename not in seen:
+            seen[filename] = files.get(os.path.realpath(filename))
+        module = seen[filename]
+        if module is not None:
+            calls.append(f"{module}.{frame.f_code.co_name}")
+
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(previous)
+    if calls:
+        names = ", ".join(dict.fromkeys(calls))
+        raise LibraryCallError(
+            f"your code called the library's own implementation ({names}); "
+            "this question asks you to write it yourself"
+        )
