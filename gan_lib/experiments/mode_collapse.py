@@ -11,7 +11,7 @@ chapter's table differ in one knob each:
   step;
 - ``GAN, k=3``: three discriminator steps per generator step (Algorithm 1's
   k);
-- ``PacGAN2``: the discriminator judges packs of m = 2 samples
+- ``PacGAN2``: the discriminator judges packs of r = 2 samples
   (:mod:`gan_lib.nn.packing`).
 
 The networks are small MLPs in the spirit of the unrolled-GAN ring
@@ -66,7 +66,7 @@ TRAINING_POINTS = 100_000
 
 @dataclass(frozen=True)
 class Method:
-    """One row of the table: k D steps per G step, packs of m samples."""
+    """One row of the table: k D steps per G step, packs of r samples."""
 
     name: str
     d_steps: int = 1
@@ -92,7 +92,7 @@ def build_trainer(
 ) -> Trainer:
     """A seeded trainer for ``method`` on ``target``.
 
-    D sees ``packs_per_batch`` packs of m samples per step. With m = 1 a
+    D sees ``packs_per_batch`` packs of r samples per step. With r = 1 a
     pack is one sample, so the three methods see the same number of D inputs
     per step; PacGAN2 draws twice as many samples to fill its packs, as in
     PacGAN's experiments.
@@ -101,7 +101,7 @@ def build_trainer(
     generator = MLPGenerator(
         latent_dim=LATENT_DIM, data_dim=2, hidden=HIDDEN, depth=2
     )
-    # D's input is a whole pack: m points of R², concatenated
+    # D's input is a whole pack: r points of R², concatenated
     inner = MLPDiscriminator(
         data_dim=2 * method.pack_size, hidden=HIDDEN, depth=1
     )

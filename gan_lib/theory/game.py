@@ -10,10 +10,10 @@ maximised pointwise by the optimal discriminator
 
     D*(x) = p_data(x) / (p_data(x) + p_g(x)).
 
-The generator's criterion is then, with m = (p_data + p_g)/2,
+The generator's criterion is then, with M = (p_data + p_g)/2,
 
     C(G) = max_D V(G, D) = V(G, D*)
-         = −log 4 + KL(p_data ‖ m) + KL(p_g ‖ m)
+         = −log 4 + KL(p_data ‖ M) + KL(p_g ‖ M)
          = −log 4 + 2 JSD(p_data ‖ p_g).
 
 Where a density is exactly zero, 0 · log(anything) counts as 0.
@@ -150,7 +150,7 @@ def virtual_training_criterion(p_data: Density, p_g: Density) -> float:
 
 @dataclass(frozen=True)
 class Midpoint:
-    """m = (p + q)/2, the equal mixture of two densities.
+    """M = (p + q)/2, the equal mixture of two densities.
 
     Itself a density with the common interface, so the divergences accept
     it.
@@ -160,7 +160,7 @@ class Midpoint:
     q: Density
 
     def log_prob(self, x: ArrayLike) -> np.ndarray:
-        """log m = logaddexp(log p, log q) − log 2.
+        """log M = logaddexp(log p, log q) − log 2.
 
         −inf only where both vanish.
         """
@@ -188,13 +188,13 @@ class CriterionTerms:
 
     # V(G, D*), by quadrature of the value function itself
     value_at_optimum: float
-    kl_data_to_midpoint: float  # KL(p_data ‖ m)
-    kl_g_to_midpoint: float  # KL(p_g ‖ m)
+    kl_data_to_midpoint: float  # KL(p_data ‖ M)
+    kl_g_to_midpoint: float  # KL(p_g ‖ M)
     jsd: float  # JSD(p_data ‖ p_g), from gan_lib.theory.divergences
 
     @property
     def via_kl(self) -> float:
-        """−log 4 + KL(p_data ‖ m) + KL(p_g ‖ m)."""
+        """−log 4 + KL(p_data ‖ M) + KL(p_g ‖ M)."""
         return -LOG_4 + self.kl_data_to_midpoint + self.kl_g_to_midpoint
 
     @property
@@ -204,7 +204,7 @@ class CriterionTerms:
 
 
 def criterion_terms(p_data: Density, p_g: Density) -> CriterionTerms:
-    """V(G, D*), KL(p_data ‖ m), KL(p_g ‖ m) and JSD(p_data ‖ p_g).
+    """V(G, D*), KL(p_data ‖ M), KL(p_g ‖ M) and JSD(p_data ‖ p_g).
 
     Each by its own quadrature, so that agreement checks the derivation.
     """

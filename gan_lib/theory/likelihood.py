@@ -3,10 +3,10 @@
 The model is p_model(x; θ) = N(x; μ, σ²), θ = (μ, σ). For samples
 x_1..x_m the average log-likelihood is
 
-    ℓ(μ, σ) = (1/m) Σ_i log N(x_i; μ, σ²)
-            = −log σ − ½ log 2π − (1/m) Σ_i (x_i − μ)² / (2σ²),
+    ℓ(μ, σ) = (1/n) Σ_i log N(x_i; μ, σ²)
+            = −log σ − ½ log 2π − (1/n) Σ_i (x_i − μ)² / (2σ²),
 
-maximised by the sample mean and the (1/m, biased) sample standard deviation.
+maximised by the sample mean and the (1/n, biased) sample standard deviation.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _samples(x: np.ndarray | torch.Tensor) -> np.ndarray:
 
 
 def gaussian_mle(x: np.ndarray | torch.Tensor) -> tuple[float, float]:
-    """Closed-form MLE: μ̂ = (1/m) Σ x_i, σ̂ = sqrt((1/m) Σ (x_i − μ̂)²)."""
+    """Closed-form MLE: μ̂ = (1/n) Σ x_i, σ̂ = sqrt((1/n) Σ (x_i − μ̂)²)."""
     x = _samples(x)
     return float(x.mean()), float(x.std(ddof=0))
 
@@ -55,7 +55,7 @@ def average_log_likelihood(
 ) -> np.ndarray:
     """ℓ(μ, σ) for one or many (μ, σ) at once (``mean`` and ``std`` broadcast).
 
-    Computed from the sufficient statistics x̄ and (1/m) Σ (x_i − x̄)², so a
+    Computed from the sufficient statistics x̄ and (1/n) Σ (x_i − x̄)², so a
     whole grid of (μ, σ) costs one pass over the samples.
     """
     x = _samples(x)
@@ -63,7 +63,7 @@ def average_log_likelihood(
     std = np.asarray(std, dtype=np.float64)
     if np.any(std <= 0):
         raise ValueError("std must be positive")
-    # (1/m) Σ (x_i − μ)² = (1/m) Σ (x_i − x̄)² + (x̄ − μ)²
+    # (1/n) Σ (x_i − μ)² = (1/n) Σ (x_i − x̄)² + (x̄ − μ)²
     mean_sq_dev = x.var() + (x.mean() - mean) ** 2
     return -np.log(std) - LOG_SQRT_2PI - mean_sq_dev / (2 * std**2)
 

@@ -6,18 +6,20 @@ One-sided label smoothing (Salimans et al. 2016) trains D towards a target
 maximises the smoothed value function
 
     V_αβ(G, D) = ∫ p_data(x) [α log D(x) + (1 − α) log(1 − D(x))]
-                 + p_model(x) [β log D(x) + (1 − β) log(1 − D(x))] dx.
+                 + p_g(x) [β log D(x) + (1 − β) log(1 − D(x))] dx.
 
-At one x, with a = p_data(x) and b = p_model(x), the integrand is
-A log y + B log(1 − y), where A = αa + βb and B = (1 − α)a + (1 − β)b, so
-A + B = a + b. Its derivative A/y − B/(1 − y) vanishes at y = A / (A + B)
-and its second derivative is negative, so the maximiser is
+At one x, read p_data and p_g as the numbers p_data(x), p_g(x) and D as
+D(x); the integrand is A log D + B log(1 − D), where A = α p_data + β p_g
+and B = (1 − α) p_data + (1 − β) p_g, so A + B = p_data + p_g. Its
+derivative A/D − B/(1 − D) vanishes at D = A / (A + B) and its second
+derivative is negative, so the maximiser is
 
-    D*_αβ(x) = (α p_data(x) + β p_model(x)) / (p_data(x) + p_model(x))
-             = α D*(x) + β (1 − D*(x)),   D* = p_data / (p_data + p_model),
+    D*_αβ(x) = (α p_data(x) + β p_g(x)) / (p_data(x) + p_g(x))
+             = α D*(x) + β (1 − D*(x)),   D* = p_data / (p_data + p_g),
 
-and at y = D*_αβ the integrand is −(a + b) h(D*_αβ), h the binary entropy
-in nats. D*_αβ lies between β and α. Where p_data = 0 < p_model it equals β:
+and at D = D*_αβ the integrand is −(p_data + p_g) h(D*_αβ), h the binary
+entropy
+in nats. D*_αβ lies between β and α. Where p_data = 0 < p_g it equals β:
 with β = 0 the discriminator still rejects the model's spurious modes, with
 β > 0 it rewards them with a flat β and the generator loses its reason to
 move them.
@@ -84,39 +86,39 @@ def _log(value: float) -> float:
 
 def smoothed_optimal_discriminator(
     p_data: Density,
-    p_model: Density,
+    p_g: Density,
     x: np.ndarray,
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> np.ndarray:
-    """D*_αβ(x) = (α p_data + β p_model) / (p_data + p_model).
+    """D*_αβ(x) = (α p_data + β p_g) / (p_data + p_g).
 
     Computed as α D* + β (1 − D*), with α = ``real_label`` and
     β = ``fake_label``.
     """
     check_labels(real_label, fake_label)
-    d_star = optimal_discriminator(p_data, p_model, x)
+    d_star = optimal_discriminator(p_data, p_g, x)
     return real_label * d_star + fake_label * (1.0 - d_star)
 
 
 def smoothed_optimal_logit(
     p_data: Density,
-    p_model: Density,
+    p_g: Density,
     x: np.ndarray,
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> np.ndarray:
-    """σ⁻¹(D*_αβ(x)), with ℓ = log p_data − log p_model:
+    """σ⁻¹(D*_αβ(x)), with ℓ = log p_data − log p_g:
 
     σ⁻¹(D*_αβ) = log(α σ(ℓ) + β σ(−ℓ)) − log((1 − α) σ(ℓ) + (1 − β) σ(−ℓ)).
 
     Written in logs so it stays finite and accurate where D*_αβ is extremely
     close to 0 or 1; it is −inf only where D*_αβ = 0 exactly (β = 0 and
-    p_data = 0 < p_model) and +inf only where D*_αβ = 1 (α = 1,
-    p_model = 0).
+    p_data = 0 < p_g) and +inf only where D*_αβ = 1 (α = 1,
+    p_g = 0).
     """
     check_labels(real_label, fake_label)
-    ell = optimal_discriminator_logit(p_data, p_model, x)
+    ell = optimal_discriminator_logit(p_data, p_g, x)
     log_d, log_not_d = log_sigmoid(ell), log_sigmoid(-ell)
     log_real = np.logaddexp(
         _log(real_label) + log_d, _log(fake_label) + log_not_d
@@ -130,7 +132,7 @@ def smoothed_optimal_logit(
 
 def smoothed_value_function(
     p_data: Density,
-    p_model: Density,
+    p_g: Density,
     logit: Logit | None = None,
     real_label: float = 0.9,
     fake_label: float = 0.0,
@@ -138,7 +140,7 @@ def smoothed_value_function(
     """V_αβ(G, D) by quadrature:
 
     V_αβ = ∫ p_data [α log D + (1 − α) log(1 − D)]
-             + p_model [β log D + (1 − β) log(1 − D)] dx.
+             + p_g [β log D + (1 − β) log(1 − D)] dx.
 
     D = σ(logit), defaulting to D*_αβ. With α = 1, β = 0 this is
     ``gan_lib.theory.game.value_function``. A zero weight times log 0
@@ -149,21 +151,21 @@ def smoothed_value_function(
 
         def logit(t: np.ndarray) -> np.ndarray:
             return smoothed_optimal_logit(
-                p_data, p_model, t, real_label, fake_label
+                p_data, p_g, t, real_label, fake_label
             )
 
     def integrand(t: float) -> float:
         a = float(logit(np.float64(t)))
         log_d, log_not_d = float(log_sigmoid(a)), float(log_sigmoid(-a))
         total = 0.0
-        for density, target in ((p_data, real_label), (p_model, fake_label)):
+        for density, target in ((p_data, real_label), (p_g, fake_label)):
             weight = float(density.pdf(t))
             d_term = _weighted_log(weight * target, log_d)
             not_d_term = _weighted_log(weight * (1.0 - target), log_not_d)
             total += d_term + not_d_term
         return total
 
-    return integrate_quad(integrand, p_data, p_model)
+    return integrate_quad(integrand, p_data, p_g)
 
 
 def binary_entropy(y: np.ndarray) -> np.ndarray:
@@ -178,11 +180,11 @@ def binary_entropy(y: np.ndarray) -> np.ndarray:
 
 def smoothed_value_at_optimum(
     p_data: Density,
-    p_model: Density,
+    p_g: Density,
     real_label: float = 0.9,
     fake_label: float = 0.0,
 ) -> float:
-    """max_D V_αβ = −∫ (p_data + p_model) h(D*_αβ) dx.
+    """max_D V_αβ = −∫ (p_data + p_g) h(D*_αβ) dx.
 
     The pointwise maximum, integrated: a check on V_αβ(G, D*_αβ).
     """
@@ -190,12 +192,12 @@ def smoothed_value_at_optimum(
 
     def integrand(t: float) -> float:
         d = smoothed_optimal_discriminator(
-            p_data, p_model, np.float64(t), real_label, fake_label
+            p_data, p_g, np.float64(t), real_label, fake_label
         )
-        mass = float(p_data.pdf(t) + p_model.pdf(t))
+        mass = float(p_data.pdf(t) + p_g.pdf(t))
         return -mass * float(binary_entropy(d))
 
-    return integrate_quad(integrand, p_data, p_model)
+    return integrate_quad(integrand, p_data, p_g)
 
 
 def non_saturating_pull(
@@ -302,7 +304,7 @@ def overconfidence(
 def max_smoothed_logit(real_label: float) -> float:
     """log(α / (1 − α)): the largest logit of D*_αβ; +inf for α = 1.
 
-    It is reached where p_model = 0.
+    It is reached where p_g = 0.
     """
     check_labels(real_label, 0.0)
     if real_label == 1.0:
