@@ -6,10 +6,15 @@ ASSIGNMENT CONFIG), never with the students' notebooks.
 The one rule it enforces: a student's answer must not run the ``gan_lib``
 code it is graded against. :func:`forbid` watches every Python function call
 while the student's code runs (``sys.setprofile``) and fails the test if any
-of them executes code defined in a forbidden ``gan_lib`` module. That catches
-every way of reaching the library's implementation (``import ... as``, a
-reference kept in a variable, a subclass, a wrapper, a ``functools.partial``)
-because it looks at the code that runs, not at names. Other parts of
+of them executes code defined in a forbidden ``gan_lib`` module, also when
+the student's code then raises, and in threads it starts. It catches the
+usual ways of reaching the library (``import ... as``, a reference kept in a
+variable, a subclass, a wrapper, a ``functools.partial``) because it looks at
+the code that runs, not at names, and it fails an answer that switches the
+watch off. It is a strong deterrent, not a sandbox: code that runs in the
+student's own namespace can always find a way around a check in the same
+process, which is why the hidden tests also check values the library's
+answer would give and instructors read suspicious answers. Other parts of
 ``gan_lib`` (the densities, the players, the trainer where it is not the
 thing graded) stay allowed.
 """
@@ -20,6 +25,7 @@ import contextlib
 import importlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
 
 __all__ = ["LibraryCallError", "forbid"]
@@ -59,14 +65,33 @@ def forbid(*module_names: str) -> Iterator[list[str]]:
             calls.append(f"{module}.{frame.f_code.co_name}")
 
     previous = sys.getprofile()
+    previous_threads = threading.getprofile()
     sys.setprofile(profile)
+    # Threads started inside the block are watched too.
+    threading.setprofile(profile)
     try:
         yield calls
+    except BaseException as error:
+        # An answer that wraps the library must not pass a "raises" test.
+        if calls:
+            raise LibraryCallError(_message(calls)) from error
+        raise
     finally:
+        switched_off = sys.getprofile() is not profile
         sys.setprofile(previous)
-    if calls:
-        names = ", ".join(dict.fromkeys(calls))
+        threading.setprofile(previous_threads)
+    if switched_off:
         raise LibraryCallError(
-            f"your code called the library's own implementation ({names}); "
-            "this question asks you to write it yourself"
+            "your code replaced the grader's call watch (sys.setprofile); "
+            "answers must not change the interpreter's profiler"
         )
+    if calls:
+        raise LibraryCallError(_message(calls))
+
+
+def _message(calls: list[str]) -> str:
+    names = ", ".join(dict.fromkeys(calls))
+    return (
+        f"your code called the library's own implementation ({names}); "
+        "this question asks you to write it yourself"
+    )

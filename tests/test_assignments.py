@@ -46,6 +46,19 @@ WORKERS = 2
 # Answers that hand the work to gan_lib under other names (an alias, a
 # partial, a lookup table): the hidden tests must give them nothing.
 LIBRARY_ANSWERS = {
+    # q3's hidden tests include one that expects a ValueError: the library
+    # raises it too, so the guard must catch calls that end in an exception.
+    "ch01_likelihood": [
+        "from gan_lib.theory import likelihood\n"
+        "average_log_likelihood = likelihood.average_log_likelihood",
+        "def ascent_step(x, mu, log_sigma, lr):\n"
+        "    raise NotImplementedError",
+        "from gan_lib.theory import likelihood\n"
+        "def fit_gaussian(x, lr=0.1, tol=1e-10, max_steps=20_000):\n"
+        "    return likelihood.fit_gaussian_by_gradient_ascent(\n"
+        "        x, lr=lr, max_steps=max_steps\n"
+        "    )",
+    ],
     "ch07_costs": [
         "from gan_lib.training import losses as L\n"
         "minimax_cost = L.minimax_cost",

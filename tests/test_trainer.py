@@ -340,9 +340,7 @@ def test_checkpoint_from_another_model_is_a_clear_error(tmp_path):
     ):
         make_trainer(hidden=16).load_checkpoint(path)
     torch.save({"weights": 1}, tmp_path / "other.pt")
-    with pytest.raises(
-        ValueError, match="not a gan_lib.training.trainer checkpoint"
-    ):
+    with pytest.raises(ValueError, match="not a GAN Book trainer checkpoint"):
         make_trainer().load_checkpoint(tmp_path / "other.pt")
     with pytest.raises(FileNotFoundError, match="No checkpoint at"):
         make_trainer().load_checkpoint(tmp_path / "missing.pt")

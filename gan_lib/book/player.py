@@ -154,6 +154,14 @@ def static_player(
             html = animation.to_jshtml(default_mode="once")
     finally:
         plt.close(fig)  # the notebook shows the player, not a last frame
+    # Past embed_limit matplotlib drops frames with only a logged warning.
+    embedded = html.count('] = "data:image')
+    if embedded != len(values):
+        raise ValueError(
+            f"the player holds {embedded} of {len(values)} frames: they pass "
+            f"the {FRAME_SIZE_LIMIT_MB} MB embed limit; use fewer frames, a "
+            "smaller figsize or a lower dpi"
+        )
     return StaticPlayer(_offline(html), len(values))
 
 

@@ -608,13 +608,17 @@ def best_fit_reading(
     the centre to a mode at the switch.
     """
     starts = ("centre",) if objective == "forward_kl" else FIT_STARTS
-    return min(
-        (
-            fit_reading(separation, weight, objective, start)
-            for start in starts
-        ),
-        key=lambda reading: reading.fit.divergence,
-    )
+    readings = [
+        fit_reading(separation, weight, objective, start) for start in starts
+    ]
+    # With equal weights the two modes tie up to rounding: the first start
+    # wins unless another is clearly lower, so the fit does not hop sides
+    # from one frame to the next.
+    best = readings[0]
+    for reading in readings[1:]:
+        if reading.fit.divergence < best.fit.divergence - 1e-9:
+            best = reading
+    return best
 
 
 DIVERGENCE_COLORS = {

@@ -3,7 +3,8 @@
 A checkpoint must never be half-written (a crash mid-write keeps the
 previous file), must refuse to load into a model of another architecture
 with a message saying so, and must carry every random generator's state so
-that a resumed run continues exactly where it stopped.
+that a resumed run continues exactly where it stopped. Restoring those
+states is all or nothing: each is tried on a temporary generator first.
 
 Two kinds of file are written here. The trainer's checkpoints hold a whole
 training state to resume from. A *model file* is smaller: one model's class
@@ -18,6 +19,7 @@ silent partial load.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import random
 import tempfile
@@ -33,6 +35,7 @@ __all__ = [
     "model_signature",
     "signature_mismatch",
     "global_rng_states",
+    "check_global_rng_states",
     "set_global_rng_states",
     "atomic_torch_save",
     "load_checked",
@@ -97,24 +100,75 @@ def global_rng_states() -> dict:
     }
 
 
-def set_global_rng_states(states: dict) -> None:
-    """Restore what :func:`global_rng_states` returned."""
-    torch.set_rng_state(states["torch"])
-    if states["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+def _numpy_state(states: dict) -> tuple:
     numpy_state = states["numpy"]
-    keys = numpy_state["keys"].numpy().astype(np.uint32)
-    np.random.set_state(
-        (
-            "MT19937",
-            keys,
-            numpy_state["pos"],
-            numpy_state["has_gauss"],
-            numpy_state["cached_gaussian"],
-        )
+    return (
+        "MT19937",
+        numpy_state["keys"].numpy().astype(np.uint32),
+        numpy_state["pos"],
+        numpy_state["has_gauss"],
+        numpy_state["cached_gaussian"],
     )
+
+
+def _python_state(states: dict) -> tuple:
     version, internal, gauss = states["python"]
-    random.setstate((version, tuple(internal), gauss))
+    return (version, tuple(internal), gauss)
+
+
+def check_global_rng_states(states: dict) -> None:
+    """Raise ``ValueError`` unless :func:`set_global_rng_states` can restore
+    every state in ``states``; change no generator.
+
+    Each state is tried on a temporary generator of its kind, so a
+    corrupted or foreign state is found before any global generator moves.
+    The message names the generator.
+    """
+    trials = {
+        "torch (CPU)": lambda: torch.Generator().set_state(states["torch"]),
+        "NumPy": lambda: np.random.RandomState().set_state(
+            _numpy_state(states)
+        ),
+        "Python": lambda: random.Random().setstate(_python_state(states)),
+    }
+    for i, cuda_state in enumerate(_restorable_cuda_states(states)):
+        trials[f"torch (cuda:{i})"] = functools.partial(
+            torch.Generator(device=f"cuda:{i}").set_state, cuda_state
+        )
+    for name, trial in trials.items():
+        try:
+            trial()
+        except Exception as error:  # each library raises its own kind
+            raise ValueError(
+                f"the stored state of the {name} random generator cannot "
+                f"be restored ({type(error).__name__}: {error}); the "
+                "checkpoint is corrupted or was not written by gan_lib"
+            ) from error
+
+
+def _restorable_cuda_states(states: dict) -> list[torch.Tensor]:
+    """The stored CUDA states for the CUDA devices this machine has.
+
+    None without CUDA; the first ``torch.cuda.device_count()`` with it.
+    """
+    if not torch.cuda.is_available():
+        return []
+    return list(states["cuda"])[: torch.cuda.device_count()]
+
+
+def set_global_rng_states(states: dict) -> None:
+    """Restore what :func:`global_rng_states` returned.
+
+    All or nothing: every state is checked first
+    (:func:`check_global_rng_states`). The CUDA states are restored for the
+    CUDA devices this machine has, and skipped on a machine without CUDA.
+    """
+    check_global_rng_states(states)
+    torch.set_rng_state(states["torch"])
+    for i, cuda_state in enumerate(_restorable_cuda_states(states)):
+        torch.cuda.set_rng_state(cuda_state, i)
+    np.random.set_state(_numpy_state(states))
+    random.setstate(_python_state(states))
 
 
 def _new_file_mode() -> int:

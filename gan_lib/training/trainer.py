@@ -39,7 +39,10 @@ The interface, besides the constructor (see :class:`Trainer`):
   noise stream, so sampling mid-run does not change the run.
 - ``save_checkpoint(path)`` / ``load_checkpoint(path)``: models, optimisers,
   every RNG state (torch CPU and CUDA, NumPy, Python, the trainer's own),
-  history and iteration, written atomically.
+  history, iteration and ``config()``, written atomically. A load is all or
+  nothing, and refuses a checkpoint whose settings (m, k, α, β, J⁽ᴳ⁾, p_z,
+  seed, optimisers, …) or device type differ from this trainer's, naming
+  each field with both values.
 - ``iteration``: iterations done; ``history``: a :class:`History`
   (``history["d_loss"]`` etc. as arrays, ``history.snapshots``).
 - ``sgd_momentum(lr, momentum)`` (the 2014 paper) and ``adam(lr, betas)``
@@ -66,13 +69,14 @@ GAN took 1 s of CPU time with one thread and 32 s with two.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -82,7 +86,9 @@ from gan_lib import runtime
 from gan_lib.nn.noise import NOISE_PRIORS, draw_noise
 from gan_lib.theory.smoothing import check_labels
 from gan_lib.training.checkpoint import (
+    CheckpointMismatchError,
     atomic_torch_save,
+    check_global_rng_states,
     global_rng_states,
     load_checked,
     model_signature,
@@ -107,7 +113,9 @@ __all__ = [
     "frozen",
 ]
 
-CHECKPOINT_FORMAT = "gan_lib.training.trainer/1"
+# A data-format tag, not a module path: it keeps the name it had when the
+# trainer was gan_lib.train, so checkpoints written before the move resume.
+CHECKPOINT_FORMAT = "gan_lib.train/1"
 HISTORY_KEYS = (
     "iteration",
     "d_loss",
@@ -354,6 +362,7 @@ class Trainer:
         self.d_optimizer = d_optimizer(self.discriminator.parameters())
         self.latent_shape = _latent_shape(generator, latent_shape)
         self.data = _prepare_data(data, self.device)
+        self.seed = int(seed)
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
         self.fixed_noise = self._fixed_noise(fixed_noise, snapshot_size, seed)
         self.snapshot_at = frozenset(int(i) for i in snapshot_at)
@@ -535,14 +544,36 @@ class Trainer:
             },
             "fixed_noise": self.fixed_noise.cpu(),
             "history": self.history.state_dict(),
-            "config": {
-                "batch_size": self.batch_size,
-                "d_steps": self.d_steps,
-                "generator_cost": self.generator_cost_name,
-                "real_label": self.real_label,
-                "fake_label": self.fake_label,
-                "noise": self.noise,
-            },
+            "config": self.config(),
+        }
+
+    def config(self) -> dict[str, Any]:
+        """The settings a checkpoint must have been written with to resume.
+
+        Everything that shapes the rest of the run: m, k, α, β, J⁽ᴳ⁾, p_z,
+        the shape of z, the seed, the data's shape, the optimisers' kinds,
+        whether autocast is in effect, and the device type. The optimisers'
+        hyperparameters (lr, betas, …) are in their own state dicts.
+        """
+        data_shape = (
+            tuple(self.data.shape)
+            if isinstance(self.data, torch.Tensor)
+            else None
+        )
+        return {
+            "batch_size": int(self.batch_size),
+            "d_steps": int(self.d_steps),
+            "generator_cost": self.generator_cost_name,
+            "real_label": float(self.real_label),
+            "fake_label": float(self.fake_label),
+            "noise": self.noise,
+            "latent_shape": self.latent_shape,
+            "seed": self.seed,
+            "data_shape": data_shape,
+            "g_optimizer": type(self.g_optimizer).__name__,
+            "d_optimizer": type(self.d_optimizer).__name__,
+            "mixed_precision": self.amp_dtype is not None,
+            "device": self.device.type,
         }
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
@@ -559,12 +590,83 @@ class Trainer:
 
         Training then continues exactly as the uninterrupted run would (bit
         for bit on CPU).
+
+        All or nothing: the whole checkpoint is checked before anything
+        changes, and a failure while restoring puts back the trainer's own
+        state, so on any error the trainer is exactly as it was. Raises
+        :class:`CheckpointMismatchError` (a ``ValueError``) when:
+
+        - the checkpoint's configuration (see :meth:`config`: m, k, α, β,
+          J⁽ᴳ⁾, p_z, z's shape, seed, data shape, optimiser kinds, mixed
+          precision) or an optimiser hyperparameter (lr, betas, …) differs
+          from this trainer's: the message names each field with both
+          values; build the trainer with the stored ones. Fields that an
+          older checkpoint lacks are not compared;
+        - a player's architecture differs;
+        - it was written on another type of device (a CUDA run resumed on
+          the CPU, or back). Such a resume is refused, not approximated:
+          the trainer's random stream (every data and noise batch) is a
+          Mersenne Twister on the CPU and a Philox counter on CUDA, and one
+          cannot continue the other, so the run would silently become
+          another run. Resume on the device type that wrote it, or start a
+          new run from its weights (the message says how);
+        - a stored random state, optimiser state or history is corrupted.
         """
         path = Path(path)
         hint = f"train() with checkpoint_path={str(path)!r} writes one"
-        state = load_checked(
-            path, CHECKPOINT_FORMAT, "gan_lib.training.trainer", hint
+        state = load_checked(path, CHECKPOINT_FORMAT, "GAN Book trainer", hint)
+        # Check and convert everything before the first write; should a
+        # write still fail, the backup puts the trainer back as it was.
+        self._check_checkpoint(path, state)
+        history = History.from_state_dict(state["history"])
+        fixed_noise = state["fixed_noise"].to(self.device)
+        backup = self._restorable_state()
+        try:
+            self._restore(state, history, fixed_noise)
+        except BaseException:
+            self._restore(backup, backup["history"], backup["fixed_noise"])
+            raise
+
+    def _check_checkpoint(self, path: Path, state: dict) -> None:
+        """Raise :class:`CheckpointMismatchError` unless ``state`` can be
+        restored into this trainer in full; change nothing."""
+        stored = state.get("config", {})
+        here = self.config()
+        device = stored.get("device", here["device"])
+        if device != here["device"]:
+            raise CheckpointMismatchError(
+                f"{path} was written by a trainer on a {device} device; "
+                f"this one trains on {here['device']}. Its random stream "
+                "cannot continue on another type of device, so the run "
+                f"would not resume exactly. Build the trainer with "
+                f"device={device!r} to resume it, or start a new run from "
+                "its weights: state = torch.load(path, map_location="
+                "'cpu', weights_only=True), then "
+                "trainer.generator.load_state_dict(state['generator']) "
+                "and the same for the discriminator."
+            )
+        problems = [
+            f"{_FIELD_NAMES.get(key, key)}: {stored[key]!r} in the "
+            f"checkpoint, {here[key]!r} in this trainer"
+            for key in here
+            if key in stored and not _same(stored[key], here[key])
+        ]
+        problems += _hyperparameter_mismatches(
+            "g_optimizer", state["g_optimizer"], self.g_optimizer
         )
+        problems += _hyperparameter_mismatches(
+            "d_optimizer", state["d_optimizer"], self.d_optimizer
+        )
+        if problems:
+            raise CheckpointMismatchError(
+                f"{path} was written with other settings than this "
+                f"trainer's: {'; '.join(problems)}. Build the trainer with "
+                "the checkpoint's values to resume that run exactly (to "
+                "change a learning rate on purpose, e.g. after a NaN, "
+                "load first and then set it in the optimiser's "
+                "param_groups), or train from scratch with a new "
+                "checkpoint_path."
+            )
         for role, model in (
             ("generator", self.generator),
             ("discriminator", self.discriminator),
@@ -573,23 +675,79 @@ class Trainer:
                 model_signature(model), state["signature"][role]
             )
             if problem:
-                raise ValueError(
+                raise CheckpointMismatchError(
                     f"{path} was written for a different {role}: "
                     f"{problem}. Build the {role} with the same "
                     "architecture as the run that wrote the checkpoint, "
                     "or train this model from scratch with a new "
                     "checkpoint_path."
                 )
+        for role, optimizer in (
+            ("g_optimizer", self.g_optimizer),
+            ("d_optimizer", self.d_optimizer),
+        ):
+            problem = _optimizer_state_mismatch(state[role], optimizer)
+            if problem:
+                raise CheckpointMismatchError(
+                    f"{path} holds a {role} state that does not fit this "
+                    f"trainer's {role}: {problem}."
+                )
+        try:
+            torch.Generator(device=self.device).set_state(
+                state["rng"]["trainer"]
+            )
+            check_global_rng_states(state["rng"]["global"])
+        except (RuntimeError, ValueError) as error:
+            raise CheckpointMismatchError(
+                f"{path} holds a random state this trainer cannot restore "
+                f"({error}). Was it written on another type of device than "
+                f"{self.device.type}, or is it corrupted? Resume on the "
+                "device that wrote it, or train from scratch with a new "
+                "checkpoint_path."
+            ) from error
+        fixed_noise = state["fixed_noise"]
+        if tuple(fixed_noise.shape[1:]) != self.latent_shape:
+            raise CheckpointMismatchError(
+                f"{path} holds snapshot noise of shape "
+                f"{tuple(fixed_noise.shape)}, not (n, "
+                f"{', '.join(map(str, self.latent_shape))}) as this "
+                "generator's z."
+            )
+
+    def _restorable_state(self) -> dict:
+        """A copy of everything ``load_checkpoint`` overwrites."""
+        return {
+            "generator": copy.deepcopy(self.generator.state_dict()),
+            "discriminator": copy.deepcopy(self.discriminator.state_dict()),
+            "g_optimizer": copy.deepcopy(self.g_optimizer.state_dict()),
+            "d_optimizer": copy.deepcopy(self.d_optimizer.state_dict()),
+            "rng": {
+                "trainer": self.rng.get_state(),
+                "global": global_rng_states(),
+            },
+            "fixed_noise": self.fixed_noise,
+            "history": self.history,
+            "iteration": self.iteration,
+            "first_nonfinite": self._first_nonfinite.clone(),
+        }
+
+    def _restore(
+        self, state: dict, history: History, fixed_noise: torch.Tensor
+    ) -> None:
+        """Overwrite the training state with a checked ``state``."""
         self.generator.load_state_dict(state["generator"])
         self.discriminator.load_state_dict(state["discriminator"])
         self.g_optimizer.load_state_dict(state["g_optimizer"])
         self.d_optimizer.load_state_dict(state["d_optimizer"])
         self.rng.set_state(state["rng"]["trainer"])
         set_global_rng_states(state["rng"]["global"])
-        self.fixed_noise = state["fixed_noise"].to(self.device)
-        self.history = History.from_state_dict(state["history"])
+        self.fixed_noise = fixed_noise
+        self.history = history
         self.iteration = int(state["iteration"])
-        self._first_nonfinite.fill_(-1)
+        if "first_nonfinite" in state:  # a backup taken before a load
+            self._first_nonfinite.copy_(state["first_nonfinite"])
+        else:
+            self._first_nonfinite.fill_(-1)
 
     # ---------------------------------------------------- guard and records
     def raise_if_nonfinite(self) -> None:
@@ -759,6 +917,98 @@ class Trainer:
                 f"generator's z, got {tuple(fixed_noise.shape)}"
             )
         return fixed_noise.to(self.device)
+
+
+# How a checkpoint mismatch names each configuration field.
+_FIELD_NAMES = {
+    "batch_size": "batch_size (m)",
+    "d_steps": "d_steps (k)",
+    "generator_cost": "generator_cost (J⁽ᴳ⁾)",
+    "real_label": "real_label (α)",
+    "fake_label": "fake_label (β)",
+    "noise": "noise (the prior p_z)",
+    "latent_shape": "latent_shape (of z)",
+    "data_shape": "the data's shape",
+    "mixed_precision": "mixed precision in effect",
+}
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values, tensors compared exactly, lists equal to tuples."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return torch.equal(torch.as_tensor(a), torch.as_tensor(b))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return a == b
+
+
+def _hyperparameter_mismatches(
+    role: str, stored: dict, optimizer: torch.optim.Optimizer
+) -> list[str]:
+    """Each hyperparameter that differs between a stored optimiser state
+    and ``optimizer``, as "role lr: stored in the checkpoint, ours ...".
+
+    Keys that only one side has (added by another torch version) are not
+    compared; neither are the groups' parameter indices.
+    """
+    groups = optimizer.state_dict()["param_groups"]
+    stored_groups = stored.get("param_groups", [])
+    if len(stored_groups) != len(groups):
+        return [
+            f"{role} parameter groups: {len(stored_groups)} in the "
+            f"checkpoint, {len(groups)} in this trainer"
+        ]
+    problems = []
+    for i, (old, new) in enumerate(zip(stored_groups, groups, strict=True)):
+        group = f" (group {i})" if len(groups) > 1 else ""
+        problems += [
+            f"{role} {key}{group}: {old[key]!r} in the checkpoint, "
+            f"{new[key]!r} in this trainer"
+            for key in new
+            if key != "params" and key in old and not _same(old[key], new[key])
+        ]
+    return problems
+
+
+def _optimizer_state_mismatch(
+    stored: dict, optimizer: torch.optim.Optimizer
+) -> str | None:
+    """Why ``optimizer.load_state_dict(stored)`` would fail or load state
+    of the wrong shape, or None if it fits.
+
+    Checks what torch checks (group and parameter counts) and what it does
+    not: every per-parameter state tensor (momentum, Adam's moments) must
+    have its parameter's shape.
+    """
+    groups = optimizer.param_groups
+    stored_groups = stored.get("param_groups")
+    if not isinstance(stored_groups, list) or len(stored_groups) != len(
+        groups
+    ):
+        return "another number of parameter groups"
+    parameters: dict[int, nn.Parameter] = {}
+    for old, new in zip(stored_groups, groups, strict=True):
+        if len(old["params"]) != len(new["params"]):
+            return (
+                f"a group of {len(old['params'])} parameters, not "
+                f"{len(new['params'])}"
+            )
+        parameters |= dict(zip(old["params"], new["params"], strict=True))
+    for index, entries in stored.get("state", {}).items():
+        if index not in parameters:
+            return f"state for parameter {index}, which no group holds"
+        shape = parameters[index].shape
+        for name, value in entries.items():
+            if (
+                isinstance(value, torch.Tensor)
+                and value.ndim > 0
+                and value.shape != shape
+            ):
+                return (
+                    f"{name!r} of parameter {index} has shape "
+                    f"{tuple(value.shape)}, the parameter {tuple(shape)}"
+                )
+    return None
 
 
 @contextlib.contextmanager
