@@ -24,20 +24,29 @@ pytestmark = pytest.mark.skipif(
 REMOTE = r"""["']?(?:https?:)?//"""
 SCRIPT = re.compile(rf"<script\b[^>]*\bsrc\s*=\s*{REMOTE}[^>]*>", re.I)
 LINK = re.compile(r"<link\b[^>]*>", re.I)
-STYLESHEET = re.compile(r"""\brel\s*=\s*["']?stylesheet""", re.I)
+# Link types the browser fetches by itself (a plain or canonical link is fine).
+FETCHED = re.compile(
+    r"""\brel\s*=\s*["']?(?:stylesheet|preload|modulepreload|icon)""", re.I
+)
+EMBEDDED = re.compile(
+    rf"<(?:img|iframe|audio|video|source|embed)\b[^>]*\bsrc\s*=\s*{REMOTE}"
+    r"[^>]*>",
+    re.I,
+)
 HREF = re.compile(rf"\bhref\s*=\s*{REMOTE}", re.I)
 IMPORT = re.compile(rf"@import\s+(?:url\(\s*)?{REMOTE}", re.I)
+URL = re.compile(rf"url\(\s*{REMOTE}", re.I)
 
 
 def remote_assets(html: str) -> list[str]:
     """The script and style-sheet tags of ``html`` that load from the web."""
-    found = SCRIPT.findall(html)
+    found = SCRIPT.findall(html) + EMBEDDED.findall(html)
     found += [
         tag
         for tag in LINK.findall(html)
-        if STYLESHEET.search(tag) and HREF.search(tag)
+        if FETCHED.search(tag) and HREF.search(tag)
     ]
-    found += IMPORT.findall(html)  # <style> blocks inside the page
+    found += IMPORT.findall(html) + URL.findall(html)  # <style> blocks
     return found
 
 
@@ -45,6 +54,9 @@ def test_the_scanner_sees_remote_assets():
     assert remote_assets('<script src="https://cdn.x/a.js"></script>')
     assert remote_assets("<link rel='stylesheet' href='//cdn.x/a.css'>")
     assert remote_assets('<style>@import url("https://x/a.css");</style>')
+    assert remote_assets('<link rel="preload" href="https://x/f.woff2">')
+    assert remote_assets('<img alt="" src="https://x/a.png">')
+    assert remote_assets("<style>p { background: url(//x/a.png) }</style>")
     assert not remote_assets('<a href="https://colab.research.google.com">')
     assert not remote_assets('<link rel="canonical" href="https://x/">')
     assert not remote_assets('<script src="../_static/a.js"></script>')
@@ -68,9 +80,12 @@ def test_no_style_sheet_imports_from_the_network():
     offenders = [
         path.relative_to(HTML).as_posix()
         for path in sorted(HTML.rglob("*.css"))
-        if IMPORT.search(path.read_text(encoding="utf8", errors="replace"))
+        if any(
+            pattern.search(path.read_text(encoding="utf8", errors="replace"))
+            for pattern in (IMPORT, URL)
+        )
     ]
-    assert not offenders, f"style sheets with a remote @import: {offenders}"
+    assert not offenders, f"style sheets that fetch from the web: {offenders}"
 
 
 def test_no_thebe_configuration_is_left_in_the_pages():

@@ -52,3 +52,13 @@ def test_frames_differ_across_the_parameter():
 def test_a_player_needs_two_frames():
     with pytest.raises(ValueError, match="at least 2 frames"):
         static_player(draw_wave, [0.0])
+
+
+def test_frames_past_the_embed_limit_are_an_error(monkeypatch):
+    # matplotlib drops frames past animation.embed_limit with only a logged
+    # warning; a player holding fewer frames than asked must not be returned.
+    from gan_lib.book import player
+
+    monkeypatch.setattr(player, "FRAME_SIZE_LIMIT_MB", 1e-4)
+    with pytest.raises(ValueError, match="embed limit"):
+        static_player(draw_wave, np.linspace(0.0, 1.0, 3), figsize=(3, 2))
