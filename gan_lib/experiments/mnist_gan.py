@@ -25,6 +25,7 @@ from gan_lib.data.images import to_unit_range
 from gan_lib.evaluation.sample_quality import SampleJudge
 from gan_lib.nn.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_lib.nn.mlp import mlp_layers
+from gan_lib.nn.modes import evaluating
 
 __all__ = [
     "LATENT_DIM",
@@ -115,7 +116,9 @@ def quality_probe(judge: SampleJudge, n: int = 1000, seed: int = 12345):
             generator.latent_dim,
             generator=torch.Generator().manual_seed(seed),
         ).to(device)
-        quality = judge(generator(z))
+        # eval mode: the sample is G(z) alone (the trainer calls probes so)
+        with evaluating(generator):
+            quality = judge(generator(z))
         return {
             "frechet_distance": torch.tensor(quality.frechet_distance),
             "class_counts": torch.as_tensor(quality.class_counts),

@@ -42,6 +42,7 @@ from gan_lib.nn.conditional import (
     unpack,
 )
 from gan_lib.nn.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_lib.nn.modes import evaluating
 from gan_lib.training.trainer import Trainer, adam
 
 __all__ = [
@@ -200,7 +201,8 @@ def class_grid(
     # (per_class, d) repeated: row j of the grid reuses the same z
     z = torch.randn(per_class, LATENT_DIM, generator=stream).repeat(classes, 1)
     labels = torch.arange(classes).repeat_interleave(per_class)
-    packed = trainer.generator(
-        noise_for_labels(z, labels, classes).to(trainer.device)
-    )
+    with evaluating(trainer.generator):  # measured as Trainer.sample does
+        packed = trainer.generator(
+            noise_for_labels(z, labels, classes).to(trainer.device)
+        )
     return unpack(packed)[0]

@@ -10,9 +10,18 @@
   packs labels into z and x so the unchanged trainer trains them.
 - ``normalization``: reference and virtual batch norm (Salimans et al. 2016).
 - ``packing``: PacGAN's discriminator on packs of samples (Lin et al. 2018).
+- ``modes``: ``evaluating``, eval mode while a model is measured.
 """
 
-from gan_lib.nn import conditional, dcgan, mlp, noise, normalization, packing
+from gan_lib.nn import (
+    conditional,
+    dcgan,
+    mlp,
+    modes,
+    noise,
+    normalization,
+    packing,
+)
 from gan_lib.nn.conditional import (
     ConditionalDCGANDiscriminator,
     ConditionalDCGANGenerator,
@@ -35,6 +44,7 @@ from gan_lib.nn.dcgan import (
     upsampling_plan,
 )
 from gan_lib.nn.mlp import MLPDiscriminator, MLPGenerator, mlp_layers
+from gan_lib.nn.modes import evaluating
 from gan_lib.nn.noise import NOISE_PRIORS, draw_noise
 from gan_lib.nn.normalization import (
     NOT_SET_HINT,
@@ -55,6 +65,8 @@ __all__ = [
     "conditional",
     "normalization",
     "packing",
+    "modes",
+    "evaluating",
     "NOISE_PRIORS",
     "draw_noise",
     "mlp_layers",

@@ -105,10 +105,18 @@ class ReferenceBatchNorm2d(nn.Module):
             "reference_size", torch.zeros((), dtype=torch.long)
         )
         self.recording = False  # True only inside reference_pass
+        # A Python copy of reference_size > 0: forward reads it on every
+        # call, and reading the buffer would wait for the device (a sync).
+        self._has_reference = False
 
     @property
     def has_reference(self) -> bool:
-        return bool(self.reference_size > 0)
+        return self._has_reference
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        # Loading is rare; one sync here keeps the flag true to the buffer.
+        self._has_reference = bool(self.reference_size > 0)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         self._check_input(h)
@@ -145,6 +153,7 @@ class ReferenceBatchNorm2d(nn.Module):
             self.reference_mean.copy_(mean)
             self.reference_var.copy_(var)
             self.reference_size.fill_(h.shape[0])
+        self._has_reference = True
         return self._affine(
             (h - mean[None, :, None, None])
             / torch.sqrt(var[None, :, None, None] + self.eps)
@@ -262,7 +271,9 @@ def replace_batch_norm(
 ) -> nn.Module:
     """Swap every ``nn.BatchNorm2d`` in ``model`` for ``norm``, in place.
 
-    Each replacement keeps the batch norm's γ, β and ε; returns ``model``.
+    Each replacement keeps the batch norm's ε and its γ and β *parameters*
+    (the same objects, so an optimizer that holds them goes on training
+    them); returns ``model``.
     A DCGAN generator built by :class:`gan_lib.nn.dcgan.DCGANGenerator`
     becomes a reference- or virtual-batch-norm generator; call
     :func:`set_reference_batch` before using it.
@@ -274,13 +285,19 @@ def replace_batch_norm(
         )
     for name, child in model.named_children():
         if isinstance(child, nn.BatchNorm2d):
+            if not child.affine:
+                raise ValueError(
+                    f"{name} is a BatchNorm2d without γ and β "
+                    "(affine=False); the reference norms always learn "
+                    "them. Build the model with affine batch norms."
+                )
             replacement = norm(child.num_features, eps=child.eps).to(
-                child.weight.device if child.affine else "cpu"
+                child.weight.device
             )
-            if child.affine:
-                with torch.no_grad():
-                    replacement.weight.copy_(child.weight)
-                    replacement.bias.copy_(child.bias)
+            # The same Parameter objects, not copies: an optimizer built
+            # before the swap still holds γ and β, and trains them.
+            replacement.weight = child.weight
+            replacement.bias = child.bias
             setattr(model, name, replacement)
         else:
             replace_batch_norm(child, norm)

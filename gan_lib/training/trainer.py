@@ -83,6 +83,7 @@ import torch
 from torch import nn
 
 from gan_lib import runtime
+from gan_lib.nn.modes import evaluating
 from gan_lib.nn.noise import NOISE_PRIORS, draw_noise
 from gan_lib.theory.smoothing import check_labels
 from gan_lib.training.checkpoint import (
@@ -463,6 +464,7 @@ class Trainer:
                 f"got {checkpoint_every}"
             )
         path = Path(checkpoint_path) if checkpoint_path is not None else None
+        self.check_optimizers()
         if self.iteration in self.snapshot_at and not any(
             s.iteration == self.iteration for s in self.history.snapshots
         ):
@@ -496,6 +498,36 @@ class Trainer:
             self.save_checkpoint(path)
         return self.history
 
+    def check_optimizers(self) -> None:
+        """Raise if a trainable parameter of G or D is not in its optimizer.
+
+        Such a parameter gets a gradient at every step and never changes,
+        silently: e.g. a layer swapped in after the trainer was built.
+        ``train`` checks this before its first step.
+        """
+        for role, model, optimizer in (
+            ("generator", self.generator, self.g_optimizer),
+            ("discriminator", self.discriminator, self.d_optimizer),
+        ):
+            held = {
+                id(p)
+                for group in optimizer.param_groups
+                for p in group["params"]
+            }
+            missing = [
+                name
+                for name, p in model.named_parameters()
+                if p.requires_grad and id(p) not in held
+            ]
+            if missing:
+                raise ValueError(
+                    f"the {role}'s parameters {', '.join(missing)} are "
+                    "trainable but not in its optimizer, so training would "
+                    "never change them. Change the model before building "
+                    "the Trainer, or freeze them (requires_grad_(False)) "
+                    "if they should stay fixed."
+                )
+
     # ------------------------------------------------------------ sampling
     def noise_batch(self, m: int) -> torch.Tensor:
         """m draws of z ~ p_z on the device (normal, or uniform on [−1, 1])."""
@@ -515,15 +547,18 @@ class Trainer:
 
     @torch.no_grad()
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
-        """n draws of G(z), without gradients.
+        """n draws of G(z), without gradients, with G in eval mode.
 
         z comes from a fresh generator seeded with ``seed``, so the training
         stream is untouched and sampling mid-run does not change the run.
+        Eval mode makes each sample a function of its z alone (batch norm
+        uses its running averages, not the batch's statistics) and leaves
+        G's buffers as they were.
         """
         stream = torch.Generator(device=self.device).manual_seed(seed)
-        return self.generator(
-            draw_noise((n, *self.latent_shape), self.noise, stream)
-        )
+        z = draw_noise((n, *self.latent_shape), self.noise, stream)
+        with evaluating(self.generator):
+            return self.generator(z)
 
     # --------------------------------------------------------- checkpoints
     def state_dict(self) -> dict:
@@ -869,6 +904,11 @@ class Trainer:
 
     @torch.no_grad()
     def _snapshot(self) -> None:
+        # Measured as sample() measures: eval mode, the model unchanged.
+        with evaluating(self.generator, self.discriminator):
+            self._snapshot_now()
+
+    def _snapshot_now(self) -> None:
         samples = self.generator(self.fixed_noise).float().cpu()
         probes = {}
         if self.probe is not None:
