@@ -13,6 +13,8 @@
   its statistics (Chapter 12).
 - ``cost_gradients``: which samples each generator cost learns from
   (Chapter 7).
+- ``verdicts``: seed-level verdicts (Welch's t, equivalence within a
+  margin) and their simulated false-positive rates (Chapters 8–12).
 """
 
 from gan_lib.evaluation import (
@@ -22,6 +24,7 @@ from gan_lib.evaluation import (
     coverage,
     latent,
     sample_quality,
+    verdicts,
 )
 from gan_lib.evaluation.classifier import (
     CHECKPOINT_DIR,
@@ -101,6 +104,13 @@ from gan_lib.evaluation.sample_quality import (
     frechet_distance,
     gaussian_statistics,
 )
+from gan_lib.evaluation.verdicts import (
+    MIN_SEEDS,
+    OUTCOMES,
+    Verdict,
+    compare_seeds,
+    false_positive_rate,
+)
 
 __all__ = [
     "coverage",
@@ -175,4 +185,10 @@ __all__ = [
     "expected_share_curve",
     "CostNoiseReading",
     "gradient_noise_reading",
+    "verdicts",
+    "OUTCOMES",
+    "MIN_SEEDS",
+    "Verdict",
+    "compare_seeds",
+    "false_positive_rate",
 ]
