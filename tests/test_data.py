@@ -92,3 +92,67 @@ def test_sample_is_seeded_and_on_the_data_device():
     assert first.shape == (6, 1, 1, 1)
     assert torch.equal(first, again)
     assert first.device == images.device
+
+
+def test_missing_data_message_names_no_development_folder(tmp_path):
+    """The message is read by students in Colab: it may not point at a
+    folder that exists only in this project's development set-up."""
+    message = data.missing_data_message("mnist", tmp_path)
+    assert "shared" not in message
+
+
+def test_celeba_is_opt_in_and_a_missing_copy_says_what_to_do(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as info:
+        data.celeba_loader(root=tmp_path)
+    message = str(info.value)
+    assert "download=True" in message and "celeba" in message
+    assert not any(tmp_path.rglob("*.zip")), "CelebA downloads only if asked"
+
+
+def test_loader_sampler_cuts_and_joins_batches_across_epochs():
+    """m need not be the loader's batch size; epochs follow one another."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    images = torch.arange(10.0)[:, None]
+    loader = DataLoader(
+        TensorDataset(images, torch.zeros(10)),
+        batch_size=4,
+        shuffle=True,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    sampler = data.LoaderSampler(loader)
+    drawn = torch.cat([sampler(3) for _ in range(8)])  # 24 = 3 epochs of 8
+    assert drawn.shape == (24, 1)
+    for epoch in drawn.view(3, 8):
+        # each epoch: 8 distinct images (two full batches of 4)
+        assert len(set(epoch.flatten().tolist())) == 8
+
+
+def test_loader_sampler_trains_with_the_trainer():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from gan_lib.nn.mlp import MLPDiscriminator, MLPGenerator
+    from gan_lib.training.trainer import Trainer
+
+    points = torch.randn(64, 2, generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(TensorDataset(points), batch_size=16, shuffle=True)
+    trainer = Trainer(
+        MLPGenerator(2, 2, hidden=8, depth=1),
+        MLPDiscriminator(2, hidden=8, depth=1),
+        data.LoaderSampler(loader),
+        batch_size=8,
+        device="cpu",
+    )
+    trainer.train(10, progress=False)
+    assert trainer.iteration == 10
+
+
+def test_empty_loader_is_a_clear_error():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(
+        TensorDataset(torch.zeros(3, 1)), batch_size=4, drop_last=True
+    )
+    with pytest.raises(ValueError, match="no batches"):
+        data.LoaderSampler(loader)(2)

@@ -14,6 +14,7 @@ from gan_lib.data.images import (
     RAW_FILES,
     DatasetNotFoundError,
     ImageData,
+    LoaderSampler,
     celeba_loader,
     data_root,
     image_loader,
@@ -40,4 +41,5 @@ __all__ = [
     "load_images",
     "image_loader",
     "celeba_loader",
+    "LoaderSampler",
 ]

@@ -46,6 +46,7 @@ __all__ = [
     "load_images",
     "image_loader",
     "celeba_loader",
+    "LoaderSampler",
 ]
 
 DATA_ENV = "GAN_BOOK_DATA"
@@ -105,8 +106,7 @@ def missing_data_message(name: str, root: Path) -> str:
     return (
         f"The {name} data set is not in {folder}.\n"
         f"Either (a) put the four uncompressed files there ({files}), "
-        f"or set {DATA_ENV} to a folder that holds {DATASETS[name][1]}/raw/ "
-        "(the project's shared data folder ../shared/data, for instance); "
+        f"or set {DATA_ENV} to a folder that holds {DATASETS[name][1]}/raw/; "
         "or (b) on a machine with internet, download it once with "
         f"gan_lib.data.images.load_images({name!r}, download=True), "
         f"which stores it under {root}."
@@ -245,18 +245,18 @@ def image_loader(
 def celeba_loader(
     image_size: int = 64,
     batch_size: int = 128,
-    download: bool = True,
+    download: bool = False,
     root: str | os.PathLike | None = None,
     num_workers: int = 2,
     seed: int = 0,
 ) -> DataLoader:
     """CelebA faces, centre-cropped, resized to ``image_size``, in [−1, 1].
 
-    Optional, and used at the ``gpu`` profile only.
-
-    torchvision downloads CelebA from Google Drive, which often refuses
-    (quota); a failure raises :class:`DatasetNotFoundError` that says what to
-    do.
+    Optional: no chapter needs it. It downloads only when asked
+    (``download=True``), like every loader here; torchvision downloads
+    CelebA from Google Drive, which often refuses (quota), and a failure
+    raises :class:`DatasetNotFoundError` that says what to do. Train on it
+    with ``Trainer(G, D, LoaderSampler(celeba_loader(...), device))``.
     """
     import torchvision.datasets
     import torchvision.transforms as T
@@ -277,11 +277,15 @@ def celeba_loader(
     except Exception as err:
         # torchvision raises RuntimeError, OSError or gdown's own errors here
         celeba = folder / "celeba"
+        how = (
+            "Its Google Drive download is often over quota. "
+            if download
+            else "Pass download=True to fetch it (about 1.4 GB), or "
+        )
         raise DatasetNotFoundError(
             f"CelebA could not be loaded from {celeba} "
             f"({type(err).__name__}: {err}).\n"
-            "Its Google Drive download is often over quota. "
-            "Download img_align_celeba.zip and the list_*.txt / "
+            f"{how}download img_align_celeba.zip and the list_*.txt / "
             "identity_CelebA.txt files by hand from "
             "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html into "
             f"{celeba} (unzip the images there), "
@@ -289,6 +293,57 @@ def celeba_loader(
             "The MNIST chapters do not need CelebA."
         ) from err
     return _shuffled_loader(dataset, batch_size, num_workers, seed)
+
+
+class LoaderSampler:
+    """The trainer's data sampler over a ``DataLoader``: x ~ p_data in batches.
+
+    Each call returns the next m images of the loader's stream on
+    ``device``; epochs follow one another, each shuffled by the loader's own
+    seeded generator. Batches of the loader are cut or joined to m, so m
+    need not equal the loader's batch size. Labels are dropped.
+
+    The trainer passes its generator; the loader's order does not use it
+    (the loader shuffles with its own), so a run is reproducible with
+    ``num_workers=0`` or seeded workers, but a resumed run restarts the
+    loader's epoch.
+    """
+
+    def __init__(
+        self, loader: DataLoader, device: torch.device | str = "cpu"
+    ) -> None:
+        self.loader, self.device = loader, torch.device(device)
+        self._batches = iter(())
+        self._left = None  # images fetched but not yet handed out
+
+    def __call__(
+        self, m: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        parts, have = [], 0
+        while have < m:
+            batch = self._take()
+            parts.append(batch)
+            have += len(batch)
+        images = torch.cat(parts) if len(parts) > 1 else parts[0]
+        self._left = images[m:] if len(images) > m else None
+        # non_blocking: a pinned host batch overlaps its copy with compute
+        return images[:m].to(self.device, non_blocking=True)
+
+    def _take(self) -> torch.Tensor:
+        if self._left is not None:
+            left, self._left = self._left, None
+            return left
+        try:
+            batch = next(self._batches)
+        except StopIteration:  # a new epoch, shuffled anew by the loader
+            self._batches = iter(self.loader)
+            batch = next(self._batches, None)
+            if batch is None:
+                raise ValueError(
+                    "the loader yields no batches (is the data set smaller "
+                    "than one batch with drop_last=True?)"
+                ) from None
+        return batch[0] if isinstance(batch, (list, tuple)) else batch
 
 
 def _shuffled_loader(
