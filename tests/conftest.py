@@ -36,3 +36,16 @@ def data_root():
             "(see gan_lib/data/images.py); tests never download"
         )
     return root
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``cuda`` need a CUDA device: skipped without one (the
+    CPU suite stays green), run by ``scripts/gpu_check.sh quick``."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device")
+    for item in items:
+        if "cuda" in item.keywords:
+            item.add_marker(skip)
