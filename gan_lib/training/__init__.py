@@ -7,9 +7,11 @@
   resume, the NaN guard.
 - ``checkpoint``: atomic writes, architecture signatures, random states, and
   the model files the book ships (``save_model``, ``load_into``).
+- ``precision``: the autocast type that fits the card (bfloat16, or float16
+  with a loss scaler).
 """
 
-from gan_lib.training import checkpoint, losses, trainer
+from gan_lib.training import checkpoint, losses, precision, trainer
 from gan_lib.training.checkpoint import (
     MODEL_FILE_FORMAT,
     CheckpointMismatchError,
@@ -33,6 +35,11 @@ from gan_lib.training.losses import (
     minimax_cost,
     non_saturating_cost,
 )
+from gan_lib.training.precision import (
+    BF16_MIN_CAPABILITY,
+    autocast_dtype,
+    grad_scaler,
+)
 from gan_lib.training.trainer import (
     CHECKPOINT_FORMAT,
     HISTORY_KEYS,
@@ -49,6 +56,10 @@ from gan_lib.training.trainer import (
 )
 
 __all__ = [
+    "precision",
+    "BF16_MIN_CAPABILITY",
+    "autocast_dtype",
+    "grad_scaler",
     "losses",
     "trainer",
     "checkpoint",
