@@ -799,7 +799,8 @@ def measured_table(device: torch.device) -> list[str]:
             * rates["classifier, 1,000 images"]
         )
         seconds += lab.coupling_batches * rates["G minibatch of 16"]
-        per = ", ".join(f"{w.config} {1e3 * rates[w.config]:.2f}" for w in gpu)
+        names = dict.fromkeys(w.config for w in gpu)  # once each, in order
+        per = ", ".join(f"{n} {1e3 * rates[n]:.2f}" for n in names)
         lines.append(f"| {name} | {seconds / 60:.2f} | {per or '–'} |")
     return lines
 
