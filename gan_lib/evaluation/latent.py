@@ -16,19 +16,27 @@ here:
   features with few labels and compare it with the same classifier on pixels.
 
 On digits we can *measure* the attributes instead of judging pictures:
-stroke thickness and slant come from image moments
-(:func:`stroke_thickness`, :func:`slant`). Images are in [−1, 1] (G's Tanh
-range) with shape (N, 1, H, W); the measures use the ink
+stroke thickness from the ink's area and boundary length, slant from its
+moments (:func:`stroke_thickness`, :func:`slant`), both checked on
+constructed, anti-aliased bars (:func:`rotated_bar`). Images are in [−1, 1]
+(G's Tanh range) with shape (N, 1, H, W); the measures use the ink
 u = (x + 1)/2 ∈ [0, 1].
+
+Each probe comes with its control: the arithmetic with a paired control and
+a chance rate (:func:`excess_over_chance`), the probe on a trained D with
+the same probe on randomly initialised ones (:func:`feature_probe`).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import stats
 from torch import nn
 
 from gan_lib.data.images import to_unit_range
@@ -38,7 +46,10 @@ __all__ = [
     "slerp",
     "frame_distances",
     "path_roughness",
+    "roughness_factors",
     "nearest_distances",
+    "rotated_bar",
+    "ink_perimeter",
     "stroke_thickness",
     "slant",
     "ATTRIBUTES",
@@ -46,11 +57,17 @@ __all__ = [
     "latent_arithmetic",
     "ArithmeticTrials",
     "arithmetic_trials",
+    "moved_more_than_chance",
+    "kept_against_control",
+    "ChanceComparison",
+    "excess_over_chance",
+    "excess_false_positive_rate",
     "discriminator_features",
     "pixel_features",
     "balanced_subset",
     "LinearProbe",
     "fit_linear_probe",
+    "feature_probe",
     "probe_table",
 ]
 
@@ -113,15 +130,38 @@ def frame_distances(frames: torch.Tensor) -> torch.Tensor:
 
 
 def path_roughness(frames: torch.Tensor) -> float:
-    """max_i ‖x_{i+1} − x_i‖ / (‖x_n − x_1‖ / (n − 1)).
+    """r = max_i ‖x_{i+1} − x_i‖ / (‖x_n − x_1‖ / (n − 1)).
 
-    The largest step over the even share of the endpoints' distance: 1 for a
-    path that moves at constant speed along a straight line in pixel space;
-    a path that jumps (a cut from one image to another) gives about n − 1.
+    The largest step over the even share of the endpoints' distance. With
+    the path length ℓ = Σᵢ ‖x_{i+1} − x_i‖ and the chord c = ‖x_n − x_1‖ it
+    factors as
+
+        r = (ℓ / c) · (max step / mean step)
+
+    (:func:`roughness_factors`): a bend factor ℓ/c ≥ 1 (1 for a straight
+    path, unbounded as the path returns towards its start) times an
+    unevenness factor in [1, n − 1] (1 for equal steps, n − 1 when one step
+    does all the moving). So r = 1 only for a constant-speed straight fade,
+    a cut between two images gives r = n − 1, and a curved path can exceed
+    n − 1.
     """
     flat = frames.flatten(1)
     even_share = (flat[-1] - flat[0]).norm() / (len(frames) - 1)
     return (frame_distances(frames).max() / even_share).item()
+
+
+def roughness_factors(frames: torch.Tensor) -> tuple[float, float]:
+    """(ℓ / c, max step / mean step): the two factors of r.
+
+    ℓ = Σᵢ ‖x_{i+1} − x_i‖ is the path's length in pixel space, c =
+    ‖x_n − x_1‖ its chord; their product is :func:`path_roughness`.
+    """
+    steps = frame_distances(frames)
+    flat = frames.flatten(1)
+    chord = (flat[-1] - flat[0]).norm()
+    bend = steps.sum() / chord
+    unevenness = steps.max() / steps.mean()
+    return bend.item(), unevenness.item()
 
 
 def nearest_distances(
@@ -140,7 +180,7 @@ def nearest_distances(
     return best
 
 
-# -------------------------------------------------- attributes from moments
+# ------------------------------------------------------ stroke attributes
 def _ink_and_grid(
     images: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -163,24 +203,79 @@ def _ink_and_grid(
     return ink, x, y
 
 
+def rotated_bar(
+    width: float,
+    length: float = 20.0,
+    angle: float = 0.0,
+    size: int = 28,
+    supersample: int = 8,
+    offset: tuple[float, float] = (0.0, 0.0),
+) -> torch.Tensor:
+    """An anti-aliased ``width`` × ``length`` bar, shape (1, 1, size, size).
+
+    Turned ``angle`` degrees clockwise from upright, centred at the image
+    centre plus ``offset`` (pixels, right and down). Each pixel's ink is
+    the fraction of its area the bar covers, estimated on a
+    ``supersample`` × ``supersample`` grid of sub-pixels (a sharp bar drawn
+    at high resolution, then average-pooled), so edges at any angle are
+    grey where they cross a pixel, as in a scanned or generated digit.
+    Returned in [−1, 1].
+    """
+    fine = size * supersample
+    # sub-pixel centres, in pixel units
+    centres = (torch.arange(fine, dtype=torch.float64) + 0.5) / supersample
+    rows, columns = torch.meshgrid(centres, centres, indexing="ij")
+    dx = columns - (size / 2 + offset[0])
+    dy = (size / 2 + offset[1]) - rows  # upwards
+    theta = math.radians(angle)
+    along = dx * math.sin(theta) + dy * math.cos(theta)
+    across = dx * math.cos(theta) - dy * math.sin(theta)
+    inside = (along.abs() <= length / 2) & (across.abs() <= width / 2)
+    ink = F.avg_pool2d(inside.double()[None, None], supersample)
+    return (2 * ink - 1).float()
+
+
+def ink_perimeter(
+    images: torch.Tensor, isotropic: bool = True
+) -> torch.Tensor:
+    """Boundary length P of the ink u, shape (N,): its total variation.
+
+    Isotropic (the default): P = Σ √(gₓ² + gᵧ²) with the gradient taken at
+    the corners between pixels, gₓ the mean of the two horizontal
+    differences of the 2 × 2 block around the corner (gᵧ likewise), so an
+    edge counts its length at any angle. Anisotropic (``isotropic=False``):
+    P₁ = Σ |∂ₓu| + |∂ᵧu| with forward differences, which counts a slanted
+    edge by its horizontal plus vertical extent: √2 times its length at 45°.
+    Zero ink outside the image, so strokes at the border have an edge.
+    """
+    ink, _, _ = _ink_and_grid(images)
+    padded = F.pad(ink, (1, 1, 1, 1))  # (N, H + 2, W + 2)
+    if not isotropic:
+        vertical_edges = padded.diff(dim=1).abs().sum((1, 2))
+        horizontal_edges = padded.diff(dim=2).abs().sum((1, 2))
+        return vertical_edges + horizontal_edges
+    across_columns = padded.diff(dim=2)  # (N, H + 2, W + 1)
+    across_rows = padded.diff(dim=1)  # (N, H + 1, W + 2)
+    # (N, H + 1, W + 1): one gradient per corner, from its 2 × 2 block
+    g_x = (across_columns[:, 1:] + across_columns[:, :-1]) / 2
+    g_y = (across_rows[:, :, 1:] + across_rows[:, :, :-1]) / 2
+    return (g_x.square() + g_y.square()).sqrt().sum((1, 2))
+
+
 def stroke_thickness(images: torch.Tensor) -> torch.Tensor:
     """Stroke width w = 2A / P in pixels, shape (N,).
 
-    Ink area A = Σ u over half the boundary length P = Σ |∂ₓu| + |∂ᵧu|. A
-    stroke of length L and width w has area ≈ L·w and boundary ≈ 2L, so
-    2A/P ≈ w; for an L × w bar exactly 2Lw / (2L + 2w) = Lw/(L + w). The
-    boundary length is the total variation of u (finite differences, zero
-    outside the image), which for a binary image counts the ink pixels'
-    edges that touch background.
+    Ink area A = Σ u over half the boundary length P (the isotropic total
+    variation of u, :func:`ink_perimeter`). A stroke of length L and width
+    w has area ≈ L·w and boundary ≈ 2L, so 2A/P ≈ w, whatever the stroke's
+    direction. A sharp, upright L × w bar has P = 2L + 2w − (4 − 2√2): each
+    corner is cut by a diagonal (√2/2 instead of 1), so it measures exactly
+    Lw / (L + w − 2 + √2).
     """
     ink, _, _ = _ink_and_grid(images)
-    # zero ink outside the image, so strokes at the border have an edge
-    padded = F.pad(ink, (1, 1, 1, 1))
-    vertical_edges = padded.diff(dim=1).abs().sum((1, 2))
-    horizontal_edges = padded.diff(dim=2).abs().sum((1, 2))
-    boundary = vertical_edges + horizontal_edges
     # clamp: a blank image has no boundary (and no area)
-    return 2 * ink.sum((1, 2)) / boundary.clamp_min(1e-8)
+    boundary = ink_perimeter(images).clamp_min(1e-8)
+    return 2 * ink.sum((1, 2)) / boundary
 
 
 def slant(images: torch.Tensor) -> torch.Tensor:
@@ -262,12 +357,27 @@ class ArithmeticTrials:
         return self.result_value > self.control_value
 
     @property
+    def success(self) -> np.ndarray:
+        """Per trial: the result keeps d₂ and beats its control's attribute."""
+        return self.class_kept & self.attribute_moved
+
+    @property
     def success_rate(self) -> float:
         """Fraction of trials whose result keeps d₂ and moved the attribute.
 
         Moved: has more of the attribute than its control.
         """
-        return float((self.class_kept & self.attribute_moved).mean())
+        return float(self.success.mean())
+
+    @property
+    def chance_rate(self) -> float:
+        """The success rate without attribute selection: q_control · ½.
+
+        If the selection did nothing, the result would keep the class as
+        often as its control does (rate q_control) and have more of the
+        attribute than it half of the time, independently.
+        """
+        return float(self.control_class_kept.mean()) / 2
 
 
 def _attribute_groups(
@@ -388,6 +498,131 @@ def arithmetic_trials(
     )
 
 
+def moved_more_than_chance(
+    trials: ArithmeticTrials, alpha: float = 0.05
+) -> tuple[float, bool]:
+    """One-sided exact binomial test of "moved" against chance ½.
+
+    Under H₀ each trial's result beats its paired control with probability
+    ½ (the two are exchangeable when the selection does nothing), so the
+    count of moved trials is Binomial(n, ½); p = P(K ≥ k). Exact, so the
+    false-positive rate is at most α. Returns (p, p < α).
+    """
+    moved = int(trials.attribute_moved.sum())
+    p_value = stats.binomtest(
+        moved, len(trials.attribute_moved), 0.5, alternative="greater"
+    ).pvalue
+    return float(p_value), bool(p_value < alpha)
+
+
+def kept_against_control(
+    trials: ArithmeticTrials, alpha: float = 0.05
+) -> tuple[float, float, bool]:
+    """Does the result keep d₂ as often as its paired control? McNemar.
+
+    Only discordant pairs count: b trials where the result keeps the class
+    and the control does not, c the reverse. Under H₀ (equal rates) b is
+    Binomial(b + c, ½); the exact two-sided p has a false-positive rate of
+    at most α. Returns (q_result − q_control, p, p < α).
+    """
+    kept, control = trials.class_kept, trials.control_class_kept
+    only_result = int((kept & ~control).sum())
+    only_control = int((~kept & control).sum())
+    difference = float(kept.mean() - control.mean())
+    if only_result + only_control == 0:
+        return difference, 1.0, False  # no discordant pair: no evidence
+    p_value = stats.binomtest(
+        only_result, only_result + only_control, 0.5
+    ).pvalue
+    return difference, float(p_value), bool(p_value < alpha)
+
+
+@dataclass(frozen=True)
+class ChanceComparison:
+    """Success rate s̄ against the chance rate q̄_control/2 over n trials.
+
+    ``excess`` = s̄ − q̄_control/2 = mean of dᵢ = sᵢ − cᵢ/2 (sᵢ, cᵢ ∈ {0, 1}:
+    trial i succeeded, its control kept the class); ``standard_error`` =
+    sd(dᵢ)/√n, paired over the trials; ``p_value`` of the one-sided t-test
+    of mean(dᵢ) > 0 with n − 1 degrees of freedom.
+    """
+
+    success_rate: float
+    chance_rate: float
+    excess: float
+    standard_error: float
+    p_value: float
+    alpha: float
+
+    @property
+    def better_than_chance(self) -> bool:
+        return self.p_value < self.alpha
+
+
+def excess_over_chance(
+    trials: ArithmeticTrials, alpha: float = 0.05
+) -> ChanceComparison:
+    """Compare the success rate with its chance rate, paired per trial.
+
+    dᵢ = sᵢ − cᵢ/2, mean d̄ = s̄ − q̄_control/2, standard error sd(d)/√n;
+    one-sided t-test of E d > 0 (see :func:`excess_false_positive_rate`
+    for how often it fires when E d = 0).
+    """
+    excess = _per_trial_excess(trials.success, trials.control_class_kept)
+    p_value, standard_error = _one_sided_t(excess)
+    return ChanceComparison(
+        trials.success_rate, trials.chance_rate, float(excess.mean()),
+        float(standard_error), float(p_value), alpha,
+    )  # fmt: skip
+
+
+def _per_trial_excess(success: np.ndarray, control_kept: np.ndarray):
+    """dᵢ = sᵢ − cᵢ/2, elementwise (works on (…, n) arrays)."""
+    return success.astype(np.float64) - control_kept.astype(np.float64) / 2
+
+
+def _one_sided_t(excess: np.ndarray) -> tuple[float, float]:
+    """(one-sided p of mean > 0, standard error) over the last axis."""
+    n = excess.shape[-1]
+    standard_error = excess.std(axis=-1, ddof=1) / math.sqrt(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # no spread at all: the mean is the answer, not a t statistic
+        t = np.where(
+            standard_error > 0,
+            excess.mean(axis=-1) / standard_error,
+            np.sign(excess.mean(axis=-1)) * np.inf,
+        )
+    return stats.t.sf(t, n - 1), standard_error
+
+
+def excess_false_positive_rate(
+    n: int,
+    control_kept_rate: float,
+    alpha: float = 0.05,
+    simulations: int = 20_000,
+    seed: int = 0,
+) -> float:
+    """How often :func:`excess_over_chance` says "better" when it is not.
+
+    Simulates n trials under H₀: result and control each keep the class
+    with probability q = ``control_kept_rate``, independently, and the
+    result moves the attribute with probability ½ independently of both,
+    so E[sᵢ − cᵢ/2] = q/2 − q/2 = 0. Returns the fraction of simulations
+    whose one-sided t-test has p < α.
+    """
+    if not 0 < control_kept_rate <= 1 or n < 2:
+        raise ValueError(
+            "need n >= 2 trials and a control rate in (0, 1], got "
+            f"n={n}, control_kept_rate={control_kept_rate!r}"
+        )
+    rng = np.random.default_rng(seed)
+    kept = rng.random((simulations, n)) < control_kept_rate
+    moved = rng.random((simulations, n)) < 0.5
+    control_kept = rng.random((simulations, n)) < control_kept_rate
+    p_value, _ = _one_sided_t(_per_trial_excess(kept & moved, control_kept))
+    return float((p_value < alpha).mean())
+
+
 # ------------------------------------------------- D as a feature extractor
 def discriminator_features(
     discriminator: nn.Module,
@@ -506,6 +741,35 @@ def fit_linear_probe(
     return LinearProbe(mean, scale, linear)
 
 
+def feature_probe(
+    extract: Callable[[torch.Tensor], torch.Tensor],
+    train_images: torch.Tensor,
+    train_labels: torch.Tensor,
+    test_images: torch.Tensor,
+    test_labels: torch.Tensor,
+    label_counts: tuple[int, ...] = (100, 1000),
+    seeds: tuple[int, ...] = (0,),
+) -> dict[int, list[float]]:
+    """Test accuracy of the linear probe on ``extract``'s features.
+
+    One accuracy per number of labels and seed; the seed draws the
+    balanced labelled subset (count/10 per class) and the probe's initial
+    weights, so two extractors probed with the same seeds see the same
+    labelled digits. Returns ``{count: [acc, …]}``.
+    """
+    test_features = extract(test_images)
+    accuracies: dict[int, list[float]] = {n: [] for n in label_counts}
+    for n in label_counts:
+        for seed in seeds:
+            # only the labelled images are ever seen
+            index = balanced_subset(train_labels, n // 10, seed=seed)
+            probe = fit_linear_probe(
+                extract(train_images[index]), train_labels[index], seed=seed
+            )
+            accuracies[n].append(probe.accuracy(test_features, test_labels))
+    return accuracies
+
+
 def probe_table(
     discriminator: nn.Module,
     train_images: torch.Tensor,
@@ -517,8 +781,9 @@ def probe_table(
 ) -> dict[str, dict[int, list[float]]]:
     """Test accuracies of the linear probe on D features and on pixels.
 
-    One accuracy per number of labels and seed. ``label_counts`` are totals
-    over the ten classes (balanced: count/10 per class).
+    One accuracy per number of labels and seed (:func:`feature_probe`).
+    ``label_counts`` are totals over the ten classes (balanced: count/10
+    per class).
 
     Returns:
         ``{"D features": {100: [acc, …], 1000: […]}, "pixels": {…}}``.
@@ -527,21 +792,15 @@ def probe_table(
         "D features": lambda x: discriminator_features(discriminator, x),
         "pixels": pixel_features,
     }
-    table: dict[str, dict[int, list[float]]] = {
-        name: {n: [] for n in label_counts} for name in extractors
+    return {
+        name: feature_probe(
+            extract,
+            train_images,
+            train_labels,
+            test_images,
+            test_labels,
+            label_counts,
+            seeds,
+        )  # fmt: skip
+        for name, extract in extractors.items()
     }
-    for name, extract in extractors.items():
-        test_features = extract(test_images)
-        for n in label_counts:
-            for seed in seeds:
-                # only the labelled images are ever seen
-                index = balanced_subset(train_labels, n // 10, seed=seed)
-                probe = fit_linear_probe(
-                    extract(train_images[index]),
-                    train_labels[index],
-                    seed=seed,
-                )
-                table[name][n].append(
-                    probe.accuracy(test_features, test_labels)
-                )
-    return table
