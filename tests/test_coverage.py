@@ -11,7 +11,9 @@ from gan_lib.evaluation.coverage import (
     EVAL_SAMPLES,
     expected_high_quality_fraction,
     expected_reverse_kl_floor,
+    expected_reverse_kl_floor_std,
     mean_and_standard_error,
+    median_mode_distance,
     mode_coverage,
     nearest_modes,
     reverse_kl_to_uniform,
@@ -164,3 +166,56 @@ def test_a_blurred_generator_fails_only_the_quality_column():
     assert abs(coverage.high_quality_fraction - p) < 4 * standard_error
     assert coverage.modes_captured == 8
     assert coverage.reverse_kl < 10 * expected_reverse_kl_floor(8, 20_000)
+
+
+@pytest.mark.parametrize(
+    "target, closed_form",
+    [(RING, 0.00075), (GRID, 0.0014)],
+    ids=["ring", "grid"],
+)
+def test_the_floor_is_a_bias_with_a_small_spread(target, closed_form):
+    # Errata: the floor (K − 1)/(2n) is what a perfect generator scores on
+    # average, not the noise of a comparison. Over 2,000 perfect sets the
+    # KL scatters around it with std √(2(K − 1))/(2n) (χ²_{K−1} / 2n).
+    rng = np.random.default_rng(6)
+    uniform = [1 / target.n_modes] * target.n_modes
+    kls = [
+        reverse_kl_to_uniform(rng.multinomial(EVAL_SAMPLES, uniform))
+        for _ in range(2_000)
+    ]
+    spread = expected_reverse_kl_floor_std(target.n_modes)
+    assert spread == pytest.approx(closed_form, rel=0.02)
+    assert spread == pytest.approx(
+        math.sqrt(2 * (target.n_modes - 1)) / (2 * EVAL_SAMPLES)
+    )
+    # 2,000 sets estimate a std to about 3 % (χ² is skewed, so a bit more).
+    assert np.std(kls, ddof=1) == pytest.approx(spread, rel=0.1)
+    assert np.mean(kls) == pytest.approx(
+        expected_reverse_kl_floor(target.n_modes), rel=0.05
+    )
+
+
+def test_one_seed_draws_the_same_noise_for_ring_and_grid():
+    # Errata: the lab once drew its perfect ring and grid sets from the same
+    # seeds, so both reported the same high-quality fraction (98.976 %):
+    # the standard normal ε of μ_k + σε is the same stream for both. The
+    # lab now draws the two benchmarks from disjoint seeds.
+    same = [
+        mode_coverage(t.sample(EVAL_SAMPLES, rng=7), t).high_quality_fraction
+        for t in (RING, GRID)
+    ]
+    assert same[0] == same[1]
+    apart = [
+        mode_coverage(t.sample(EVAL_SAMPLES, rng=s), t).high_quality_fraction
+        for t, s in ((RING, 7), (GRID, 8))
+    ]
+    assert apart[0] != apart[1]
+
+
+def test_median_mode_distance_measures_nearness_not_cell_membership():
+    # All four points are in mode 0's cell (nearest to (1, 0)); their
+    # distances to it are 0, 0.1, 0.2 and 0.3, so the median is 0.15.
+    points = np.array([[1.0, 0.0], [1.1, 0.0], [1.2, 0.0], [1.3, 0.0]])
+    assert median_mode_distance(points, RING) == pytest.approx(0.15)
+    assert mode_coverage(points, RING).counts[0] == 4
+    assert mode_coverage(points, RING).high_quality_fraction == 0.25

@@ -21,6 +21,10 @@ players use Adam (lr 10⁻³, β = (0.5, 0.999)). These are far smaller and
 train far shorter than PacGAN's (four 400-unit layers with batch norm in G,
 maxout D, 400 epochs of 100,000 points), which the chapter says plainly next
 to its table.
+
+Whether one method beats another is decided over seeds, one number per
+seed and method, by Welch's t-test (:func:`compare`, which calls
+:func:`gan_lib.evaluation.verdicts.compare_seeds`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from gan_lib.evaluation.coverage import (
     mean_and_standard_error,
     mode_coverage,
 )
+from gan_lib.evaluation.verdicts import Verdict, compare_seeds
 from gan_lib.nn.mlp import MLPDiscriminator, MLPGenerator
 from gan_lib.nn.packing import PackedDiscriminator, packed_batch_size
 from gan_lib.theory.densities import IsotropicMixture2D
@@ -47,13 +52,21 @@ __all__ = [
     "HIDDEN",
     "LEARNING_RATE",
     "TRAINING_POINTS",
+    "EVAL_SEED",
+    "SEEDS_PER_METHOD",
+    "ALPHA",
     "Method",
     "METHODS",
     "build_trainer",
     "evaluate",
+    "FinalRun",
+    "train_and_sample",
     "train_and_evaluate",
     "Row",
     "summarize",
+    "METRICS",
+    "per_seed",
+    "compare",
     "dominant_mode_share",
 ]
 
@@ -62,6 +75,15 @@ HIDDEN = 128
 LEARNING_RATE = 1e-3
 # a fixed training set, as in PacGAN's synthetic experiments
 TRAINING_POINTS = 100_000
+# the noise seed of the evaluation samples, the same for every run
+EVAL_SEED = 12_345
+# Seeds per method in the lab's table, by profile. A verdict needs at least
+# MIN_SEEDS = 4 per arm; smoke has too few and says "not enough seeds to
+# tell". tests/test_mode_collapse.py measures the false-positive rate of
+# the verdict rule at these counts.
+SEEDS_PER_METHOD = {"smoke": 2, "cpu": 5, "gpu": 10}
+# the two-sided level of every verdict of the chapter
+ALPHA = 0.05
 
 
 @dataclass(frozen=True)
@@ -131,13 +153,45 @@ def evaluate(
     trainer: Trainer,
     target: IsotropicMixture2D,
     n: int = EVAL_SAMPLES,
-    seed: int = 12_345,
+    seed: int = EVAL_SEED,
 ) -> ModeCoverage:
     """Score ``n`` fresh generator samples against ``target``.
 
     The default n is 2,500, as in VEEGAN and PacGAN.
     """
     return mode_coverage(trainer.sample(n, seed=seed), target)
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare
+class FinalRun:
+    """One trained seed: its final generator's samples and their scores."""
+
+    seed: int
+    samples: np.ndarray  # (n, 2): the n samples that were scored
+    coverage: ModeCoverage
+
+
+def train_and_sample(
+    target: IsotropicMixture2D,
+    method: Method,
+    seeds: Sequence[int],
+    iterations: int,
+    progress: bool = False,
+    **trainer_options,
+) -> list[FinalRun]:
+    """Train ``method`` once per seed; keep and score each final sample set.
+
+    The samples are the same 2,500 that :func:`evaluate` scores, so a
+    scatter plot shows exactly what the table counts.
+    """
+    runs = []
+    for seed in seeds:
+        trainer = build_trainer(target, method, seed, **trainer_options)
+        trainer.train(iterations, progress=progress)
+        samples = trainer.sample(EVAL_SAMPLES, seed=EVAL_SEED)
+        points = samples.detach().cpu().double().numpy()
+        runs.append(FinalRun(seed, points, mode_coverage(points, target)))
+    return runs
 
 
 def train_and_evaluate(
@@ -149,12 +203,10 @@ def train_and_evaluate(
     **trainer_options,
 ) -> list[ModeCoverage]:
     """Train ``method`` once per seed and score each final generator."""
-    scores = []
-    for seed in seeds:
-        trainer = build_trainer(target, method, seed, **trainer_options)
-        trainer.train(iterations, progress=progress)
-        scores.append(evaluate(trainer, target))
-    return scores
+    runs = train_and_sample(
+        target, method, seeds, iterations, progress, **trainer_options
+    )
+    return [run.coverage for run in runs]
 
 
 @dataclass(frozen=True)
@@ -183,9 +235,55 @@ def summarize(scores: Sequence[ModeCoverage]) -> Row:
     )
 
 
+# The table's three columns, as one number per seed.
+METRICS = {
+    "modes": lambda score: float(score.modes_captured),
+    "high_quality_percent": lambda score: 100 * score.high_quality_fraction,
+    "reverse_kl": lambda score: score.reverse_kl,
+}
+
+
+def per_seed(scores: Sequence[ModeCoverage], metric: str) -> list[float]:
+    """One column of the table before averaging: ``metric`` for each seed.
+
+    ``metric`` is a key of :data:`METRICS`.
+    """
+    if metric not in METRICS:
+        raise ValueError(
+            f"unknown metric {metric!r}; choose one of {sorted(METRICS)}"
+        )
+    return [METRICS[metric](score) for score in scores]
+
+
+def compare(
+    baseline: Sequence[ModeCoverage],
+    other: Sequence[ModeCoverage],
+    metric: str,
+    **options,
+) -> Verdict:
+    """Is ``other`` lower or higher than ``baseline`` on ``metric``?
+
+    Welch's t over the per-seed values (one trained generator per seed),
+    two-sided at α = 0.05 unless ``alpha=`` says otherwise; fewer than four
+    seeds in an arm give "not enough seeds to tell". ``options`` go to
+    :func:`~gan_lib.evaluation.verdicts.compare_seeds`.
+    """
+    options.setdefault("alpha", ALPHA)
+    return compare_seeds(
+        per_seed(baseline, metric), per_seed(other, metric), **options
+    )
+
+
 def dominant_mode_share(
     samples: torch.Tensor | np.ndarray, target: IsotropicMixture2D
 ) -> tuple[int, float]:
-    """The mode most samples are nearest to, and the fraction that are."""
+    """The mode whose cell holds most samples, and the fraction it holds.
+
+    A mode's cell is the set of points nearer to it than to any other
+    mode. A share near 1 means the samples sit *in one cell*, not that
+    they sit *at* the mode: the distance to the nearest mode
+    (``median_mode_distance`` in :mod:`gan_lib.evaluation.coverage`) or
+    the high-quality fraction says that.
+    """
     counts = mode_coverage(samples, target).counts
     return int(counts.argmax()), float(counts.max() / counts.sum())
