@@ -9,7 +9,9 @@ one-dimensional we can measure the game directly:
   target, KS = sup_x |F_n(x) − F(x)|, with F_n the samples' empirical CDF
   and F the target's CDF;
 - the discriminator on the data's support, which at the equilibrium
-  p_g = p_data is D(x) = 1/2.
+  p_g = p_data is D(x) = 1/2;
+- the final KS distance of the two training protocols (Algorithm 1 and
+  simultaneous gradient descent, k = 1) over several seeds.
 
 Every training run goes through :class:`gan_lib.training.trainer.Trainer`;
 :func:`make_trainer` builds it from a :class:`Setup`, so the lab, the tests
@@ -18,6 +20,7 @@ and an exercise all run the same code path.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import matplotlib.pyplot as plt
@@ -44,6 +47,8 @@ __all__ = [
     "Setup",
     "make_trainer",
     "confident_discriminator",
+    "final_ks",
+    "ks_by_protocol",
     "optimizer",
     "cdf",
     "ks_distance",
@@ -70,6 +75,9 @@ class Setup:
     hidden: int = 32  # width of both players' two hidden layers
     batch_size: int = 256  # m of Algorithm 1
     d_steps: int = 5  # k of Algorithm 1
+    # "alternating" (Algorithm 1) or "simultaneous" (one step of each
+    # player from the same point; needs d_steps=1)
+    protocol: str = "alternating"
     # "adam" (β₁ = 0.5, as in DCGAN) or "sgd_momentum" (momentum 0.5, as in
     # the 2014 paper)
     optimizer: str = "adam"
@@ -143,6 +151,7 @@ def make_trainer(
         data,
         batch_size=setup.batch_size,
         d_steps=setup.d_steps,
+        protocol=setup.protocol,
         generator_cost=setup.generator_cost,
         g_optimizer=optimizer(setup),
         d_optimizer=optimizer(setup),
@@ -170,6 +179,54 @@ def confident_discriminator(
     for _ in range(steps):
         trainer.discriminator_step()
     return trainer
+
+
+def final_ks(
+    setup: Setup,
+    n_samples: int = 20_000,
+    sample_seed: int = 1,
+    device: torch.device | str = "cpu",
+) -> float:
+    """Train ``setup`` from scratch; KS(p_g, p_data) at the end.
+
+    KS = sup_x |F_n(x) − F(x)| on ``n_samples`` fresh draws of G (their own
+    noise stream, ``sample_seed``), as the lab measures its main run.
+    """
+    trainer = make_trainer(setup, device=device)
+    trainer.train(setup.iterations, progress=False)
+    samples = trainer.sample(n_samples, seed=sample_seed)
+    return ks_distance(samples, setup.p_data)
+
+
+def ks_by_protocol(
+    setup: Setup,
+    seeds: Iterable[int],
+    protocols: Sequence[str] = ("alternating", "simultaneous"),
+    n_samples: int = 20_000,
+    device: torch.device | str = "cpu",
+) -> dict[str, np.ndarray]:
+    """The final KS distance of each protocol, one run per seed.
+
+    Every run is ``setup`` with only the protocol and the seed changed (the
+    simultaneous protocol needs ``setup.d_steps == 1``). A seed fixes the
+    players' initial weights, the training set and the minibatch stream,
+    so each seed is the same start for every protocol. Returns
+    ``{protocol: KS per seed}``, in the order of ``seeds``.
+    """
+    seeds = list(seeds)
+    return {
+        protocol: np.array(
+            [
+                final_ks(
+                    setup.with_(protocol=protocol, seed=seed),
+                    n_samples,
+                    device=device,
+                )
+                for seed in seeds
+            ]
+        )
+        for protocol in protocols
+    }
 
 
 def optimizer(setup: Setup) -> OptimizerFactory:

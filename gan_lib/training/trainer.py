@@ -14,6 +14,15 @@ The generator costs are ``minimax``, ``non_saturating`` and
 ``maximum_likelihood``; label smoothing replaces J⁽ᴰ⁾'s targets 1 and 0 by
 α = ``real_label`` and β = ``fake_label`` (see ``losses``).
 
+That is ``protocol="alternating"``, the default: G answers the D that has
+just moved. ``protocol="simultaneous"`` is the simultaneous gradient
+descent of Goodfellow's NIPS 2016 tutorial, one step for each player
+(k must be 1):
+
+    sample m data points x ~ p_data and m noise vectors z ~ p_z
+    take ∇_θ_D J⁽ᴰ⁾ and ∇_θ_G J⁽ᴳ⁾, both at the current (θ_D, θ_G)
+    then step both players
+
 Usage: build, train, sample, resume::
 
     data = 2.0 + 0.5 * torch.randn(10_000, 1)        # (N, *example_shape)
@@ -27,6 +36,10 @@ Usage: build, train, sample, resume::
     resumed.load_checkpoint("run.pt")    # an identically built trainer ...
     resumed.train(1_000)                 # ... goes on bit for bit (on CPU)
 
+    both_at_once = Trainer(MLPGenerator(), MLPDiscriminator(), data,
+                           protocol="simultaneous")   # k = 1
+    both_at_once.train(1_000)
+
 The interface, besides the constructor (see :class:`Trainer`):
 
 - ``train(iterations, ...)``: run that many more iterations; with a
@@ -34,15 +47,16 @@ The interface, besides the constructor (see :class:`Trainer`):
   iterations and at the end.
 - ``step()``, ``discriminator_step()``, ``generator_step()``: one iteration,
   or one player's move (``discriminator_step`` alone pre-trains D against a
-  fixed G).
+  fixed G); ``simultaneous_step()``: both players' moves from one point,
+  the iteration of the simultaneous protocol.
 - ``sample(n, seed=0)``: n draws of G(z) without gradients, from their own
   noise stream, so sampling mid-run does not change the run.
 - ``save_checkpoint(path)`` / ``load_checkpoint(path)``: models, optimisers,
   every RNG state (torch CPU and CUDA, NumPy, Python, the trainer's own),
   history, iteration and ``config()``, written atomically. A load is all or
-  nothing, and refuses a checkpoint whose settings (m, k, α, β, J⁽ᴳ⁾, p_z,
-  seed, optimisers, …) or device type differ from this trainer's, naming
-  each field with both values.
+  nothing, and refuses a checkpoint whose settings (m, k, the protocol, α,
+  β, J⁽ᴳ⁾, p_z, seed, optimisers, …) or device type differ from this
+  trainer's, naming each field with both values.
 - ``iteration``: iterations done; ``history``: a :class:`History`
   (``history["d_loss"]`` etc. as arrays, ``history.snapshots``).
 - ``sgd_momentum(lr, momentum)`` (the 2014 paper) and ``adam(lr, betas)``
@@ -54,11 +68,12 @@ Snapshots, probes and ``sample`` run the networks in their current mode
 Recorded every ``log_every`` iterations (the only points where the trainer
 syncs with the device): ``d_loss`` (J⁽ᴰ⁾), ``g_loss`` (J⁽ᴳ⁾), ``d_real``
 (mean D(x)), ``d_fake_before`` (mean D(G(z)) in the D step, before D moves),
-``d_fake_after`` (mean D(G(z)) in the G step, after D moved), ``d_grad_norm``
-and ``g_grad_norm`` (the L2 norm of each player's gradient). A loss that
-turns NaN or ±Inf stops training with a :class:`NonFiniteLossError` naming
-the iteration and the loss; no checkpoint is written after it, so the last
-one on disk is the last good state.
+``d_fake_after`` (mean D(G(z)) in the G step, after D moved; in the
+simultaneous protocol D has not moved yet, and it equals ``d_fake_before``),
+``d_grad_norm`` and ``g_grad_norm`` (the L2 norm of each player's
+gradient). A loss that turns NaN or ±Inf stops training with a
+:class:`NonFiniteLossError` naming the iteration and the loss; no checkpoint
+is written after it, so the last one on disk is the last good state.
 
 Speed on CPU: the toy chapters' networks are tiny, and for them a second
 intra-op thread only adds synchronisation. Call ``torch.set_num_threads(1)``
@@ -263,6 +278,8 @@ def _grad_norm(parameters: Iterable[nn.Parameter]) -> torch.Tensor:
 class Trainer:
     """Trains ``generator`` against ``discriminator`` by Algorithm 1.
 
+    Or, with ``protocol="simultaneous"``, by simultaneous gradient descent.
+
     The module docstring shows how to use it.
 
     Args:
@@ -276,6 +293,10 @@ class Trainer:
             ``generator`` for reproducibility).
         batch_size: m, the minibatch size of both players' steps.
         d_steps: k, the discriminator steps per generator step.
+        protocol: ``"alternating"`` (Algorithm 1: k steps of D, then one
+            step of G against the D that has moved) or ``"simultaneous"``
+            (both players' gradients at the same point, then both steps;
+            needs k = 1).
         generator_cost: J⁽ᴳ⁾ by name: ``"minimax"``, ``"non_saturating"``
             or ``"maximum_likelihood"``.
         real_label: α, D's target on data (0.9: one-sided label smoothing).
@@ -314,6 +335,7 @@ class Trainer:
         *,
         batch_size: int = 64,
         d_steps: int = 1,
+        protocol: str = "alternating",
         generator_cost: str = "non_saturating",
         real_label: float = 1.0,
         fake_label: float = 0.0,
@@ -334,6 +356,7 @@ class Trainer:
         _check_positive_int(
             "d_steps (k, discriminator steps per generator step)", d_steps
         )
+        _check_protocol(protocol, d_steps)
         _check_positive_int("batch_size (m)", batch_size)
         _check_positive_int("log_every", log_every)
         _check_positive_int("snapshot_size", snapshot_size)
@@ -347,6 +370,7 @@ class Trainer:
         self.cost = generator_cost_by_name(generator_cost)
         self.generator_cost_name = generator_cost
         self.batch_size, self.d_steps = batch_size, d_steps
+        self.protocol = protocol
         self.real_label, self.fake_label = real_label, fake_label
         self.noise, self.log_every = noise, log_every
         self.progress_every = progress_every or log_every
@@ -379,15 +403,23 @@ class Trainer:
 
     # --------------------------------------------------------- Algorithm 1
     def step(self) -> None:
-        """One iteration of Algorithm 1: k steps of D, then one step of G."""
+        """One iteration of the training protocol.
+
+        ``"alternating"`` (Algorithm 1): k steps of D, then one step of G.
+        ``"simultaneous"``: one step of each player from the same point
+        (see :meth:`simultaneous_step`).
+        """
         record = (self.iteration + 1) % self.log_every == 0
-        for _ in range(self.d_steps):
-            # Only the last of the k D steps is recorded.
-            d_stats = self.discriminator_step(record)
-        g_stats = self.generator_step(record)
+        if self.protocol == "simultaneous":
+            stats = self.simultaneous_step(record)
+        else:
+            for _ in range(self.d_steps):
+                # Only the last of the k D steps is recorded.
+                d_stats = self.discriminator_step(record)
+            stats = d_stats | self.generator_step(record)
         self.iteration += 1
         if record:
-            self._record(d_stats | g_stats)
+            self._record(stats)
         if self.iteration in self.snapshot_at:
             self._snapshot()
 
@@ -404,17 +436,9 @@ class Trainer:
         # fake batch comes out detached, so J⁽ᴰ⁾ cannot reach θ_G.
         with torch.no_grad():
             fake = self._generate(z)
-        real_logits, fake_logits = self._discriminate(x, fake)
-        loss = discriminator_loss(
-            real_logits, fake_logits, self.real_label, self.fake_label
-        )
+        loss, logits = self._discriminator_cost(x, fake)
         return self._descend(
-            self.discriminator,
-            self.d_optimizer,
-            loss,
-            record,
-            d_real=real_logits,
-            d_fake_before=fake_logits,
+            self.discriminator, self.d_optimizer, loss, record, **logits
         )
 
     def generator_step(self, record: bool = False) -> dict[str, torch.Tensor]:
@@ -424,18 +448,72 @@ class Trainer:
         """
         # Fresh z, as Algorithm 1 says; the DCGAN tutorial reuses D's batch.
         z = self.noise_batch(self.batch_size)
+        cost, logits = self._generator_cost(self._generate(z))
+        return self._descend(
+            self.generator, self.g_optimizer, cost, record, **logits
+        )
+
+    def simultaneous_step(
+        self, record: bool = False
+    ) -> dict[str, torch.Tensor]:
+        """One step of each player, both from (θ_D, θ_G) of this iteration.
+
+        With one batch x of m data points and one batch z of m codes (the
+        tutorial's two minibatches):
+
+            g_D = ∇_θ_D J⁽ᴰ⁾(θ_D, θ_G),  g_G = ∇_θ_G J⁽ᴳ⁾(θ_D, θ_G)
+            then θ_D ← step(θ_D, g_D) and θ_G ← step(θ_G, g_G)
+
+        so neither player answers the other's new parameters. Returns both
+        steps' statistics if ``record`` (else an empty dict);
+        ``d_fake_after`` is then D(G(z)) before D moved, as G saw it.
+        """
+        x = self.data_batch(self.batch_size)
+        z = self.noise_batch(self.batch_size)
+        fake = self._generate(z)  # with a graph to θ_G, for G's gradient
+        # D sees the samples twice: detached for its own cost, so that
+        # J⁽ᴰ⁾ cannot reach θ_G, and through frozen weights for G's, so that
+        # J⁽ᴳ⁾ cannot reach θ_D. Two forward passes keep the gradients apart.
+        d_loss, d_logits = self._discriminator_cost(x, fake.detach())
+        g_cost, g_logits = self._generator_cost(fake)
+        d_stats = self._gradient(
+            self.discriminator, self.d_optimizer, d_loss, record, **d_logits
+        )
+        g_stats = self._gradient(
+            self.generator, self.g_optimizer, g_cost, record, **g_logits
+        )
+        # Only now does either player move: both gradients were taken at
+        # the old point (a step before the other's backward pass would
+        # also break that pass, which reads the weights it changed).
+        self._step(self.discriminator, self.d_optimizer, d_loss)
+        self._step(self.generator, self.g_optimizer, g_cost)
+        return d_stats | g_stats
+
+    def _discriminator_cost(
+        self, x: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """J⁽ᴰ⁾ on a data batch and a (detached) batch of samples.
+
+        Returns the loss and D's logits to record (D(x), D(G(z))).
+        """
+        real_logits, fake_logits = self._discriminate(x, fake)
+        loss = discriminator_loss(
+            real_logits, fake_logits, self.real_label, self.fake_label
+        )
+        return loss, {"d_real": real_logits, "d_fake_before": fake_logits}
+
+    def _generator_cost(
+        self, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """J⁽ᴳ⁾ on G's samples ``fake``, through D but not into θ_D.
+
+        Returns the cost and D's logits on the samples, to record.
+        """
         # D is fixed in G's step: the gradient flows back through D into
         # θ_G, but D's own weights get none.
         with frozen(self.discriminator):
-            (fake_logits,) = self._discriminate(self._generate(z))
-        cost = self.cost(fake_logits)
-        return self._descend(
-            self.generator,
-            self.g_optimizer,
-            cost,
-            record,
-            d_fake_after=fake_logits,
-        )
+            (fake_logits,) = self._discriminate(fake)
+        return self.cost(fake_logits), {"d_fake_after": fake_logits}
 
     def train(
         self,
@@ -585,10 +663,11 @@ class Trainer:
     def config(self) -> dict[str, Any]:
         """The settings a checkpoint must have been written with to resume.
 
-        Everything that shapes the rest of the run: m, k, α, β, J⁽ᴳ⁾, p_z,
-        the shape of z, the seed, the data's shape, the optimisers' kinds,
-        whether autocast is in effect, and the device type. The optimisers'
-        hyperparameters (lr, betas, …) are in their own state dicts.
+        Everything that shapes the rest of the run: m, k, the protocol
+        (alternating or simultaneous), α, β, J⁽ᴳ⁾, p_z, the shape of z, the
+        seed, the data's shape, the optimisers' kinds, whether autocast is
+        in effect, and the device type. The optimisers' hyperparameters
+        (lr, betas, …) are in their own state dicts.
         """
         data_shape = (
             tuple(self.data.shape)
@@ -598,6 +677,7 @@ class Trainer:
         return {
             "batch_size": int(self.batch_size),
             "d_steps": int(self.d_steps),
+            "protocol": self.protocol,
             "generator_cost": self.generator_cost_name,
             "real_label": float(self.real_label),
             "fake_label": float(self.fake_label),
@@ -631,12 +711,13 @@ class Trainer:
         state, so on any error the trainer is exactly as it was. Raises
         :class:`CheckpointMismatchError` (a ``ValueError``) when:
 
-        - the checkpoint's configuration (see :meth:`config`: m, k, α, β,
-          J⁽ᴳ⁾, p_z, z's shape, seed, data shape, optimiser kinds, mixed
-          precision) or an optimiser hyperparameter (lr, betas, …) differs
-          from this trainer's: the message names each field with both
-          values; build the trainer with the stored ones. Fields that an
-          older checkpoint lacks are not compared;
+        - the checkpoint's configuration (see :meth:`config`: m, k, the
+          protocol, α, β, J⁽ᴳ⁾, p_z, z's shape, seed, data shape, optimiser
+          kinds, mixed precision) or an optimiser hyperparameter (lr,
+          betas, …) differs from this trainer's: the message names each
+          field with both values; build the trainer with the stored ones.
+          Fields that an older checkpoint lacks are not compared (one
+          without a protocol was written by an alternating trainer);
         - a player's architecture differs;
         - it was written on another type of device (a CUDA run resumed on
           the CPU, or back). Such a resume is refused, not approximated:
@@ -665,7 +746,9 @@ class Trainer:
     def _check_checkpoint(self, path: Path, state: dict) -> None:
         """Raise :class:`CheckpointMismatchError` unless ``state`` can be
         restored into this trainer in full; change nothing."""
-        stored = state.get("config", {})
+        # Checkpoints written before the protocol was a setting were all
+        # alternating: a simultaneous trainer must refuse them too.
+        stored = {"protocol": "alternating"} | state.get("config", {})
         here = self.config()
         device = stored.get("device", here["device"])
         if device != here["device"]:
@@ -845,12 +928,35 @@ class Trainer:
         taken between the backward pass and the step, and arms the NaN
         guard. ``logits`` are D's outputs, recorded as the mean of σ(a).
         """
+        stats = self._gradient(player, optimizer, loss, record, **logits)
+        self._step(player, optimizer, loss)
+        return stats
+
+    def _gradient(
+        self,
+        player: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        loss: torch.Tensor,
+        record: bool,
+        **logits: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """∇ of ``loss`` into ``player``'s .grad, replacing the last one.
+
+        Returns the statistics to record (if ``record``); moves nothing.
+        """
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        stats = self._step_stats(record, loss, player, **logits)
+        return self._step_stats(record, loss, player, **logits)
+
+    def _step(
+        self,
+        player: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        loss: torch.Tensor,
+    ) -> None:
+        """Move ``player`` by ``optimizer``; arm the NaN guard on ``loss``."""
         optimizer.step()
         self._guard(loss, slot=0 if player is self.discriminator else 1)
-        return stats
 
     def _guard(self, loss: torch.Tensor, slot: int) -> None:
         """Note (on the device) the iteration at which ``loss`` turned bad."""
@@ -963,6 +1069,7 @@ class Trainer:
 _FIELD_NAMES = {
     "batch_size": "batch_size (m)",
     "d_steps": "d_steps (k)",
+    "protocol": "protocol (alternating or simultaneous)",
     "generator_cost": "generator_cost (J⁽ᴳ⁾)",
     "real_label": "real_label (α)",
     "fake_label": "fake_label (β)",
@@ -1065,6 +1172,26 @@ def frozen(model: nn.Module) -> Iterator[None]:
     finally:
         for p in trainable:
             p.requires_grad_(True)
+
+
+_PROTOCOLS = ("alternating", "simultaneous")
+
+
+def _check_protocol(protocol: object, d_steps: object) -> None:
+    """Raise unless ``protocol`` is known and, if simultaneous, k = 1."""
+    if protocol not in _PROTOCOLS:
+        raise ValueError(
+            f"Unknown protocol {protocol!r}. "
+            f"Valid protocols: {', '.join(_PROTOCOLS)}."
+        )
+    # True == 1 in Python: _check_positive_int refuses a bool d_steps.
+    if protocol == "simultaneous" and d_steps != 1:
+        raise ValueError(
+            f"protocol='simultaneous' takes one step of each player per "
+            f"iteration, so k must be 1; got d_steps={d_steps!r}. Pass "
+            "d_steps=1, or protocol='alternating' for k discriminator "
+            "steps per generator step (Algorithm 1)."
+        )
 
 
 def _check_positive_int(name: str, value: object) -> None:
