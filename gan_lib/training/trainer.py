@@ -113,6 +113,7 @@ from gan_lib.training.checkpoint import (
 )
 from gan_lib.training.losses import discriminator_loss
 from gan_lib.training.losses import generator_cost as generator_cost_by_name
+from gan_lib.training.precision import autocast_dtype, grad_scaler
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -181,7 +182,17 @@ def adam(
     β₁ = 0.9, Radford et al. found that training oscillated and was
     unstable; lowering the momentum term to 0.5 stabilised it.
     """
-    return functools.partial(torch.optim.Adam, lr=lr, betas=betas)
+
+    def build(parameters: Iterable[nn.Parameter]) -> torch.optim.Adam:
+        parameters = list(parameters)
+        # On CUDA, fused Adam updates every parameter in one kernel launch
+        # instead of several per tensor; elsewhere torch picks its default.
+        on_cuda = bool(parameters) and all(p.is_cuda for p in parameters)
+        return torch.optim.Adam(
+            parameters, lr=lr, betas=betas, fused=True if on_cuda else None
+        )
+
+    return build
 
 
 @dataclass
@@ -321,8 +332,10 @@ class Trainer:
         progress_every: the progress bar shows the last row every
             ``progress_every`` iterations (default: ``log_every``).
         device: where to train (default: ``runtime.default_device()``).
-        mixed_precision: bfloat16 autocast on CUDA devices that support it
-            (with a warning and full precision elsewhere).
+        mixed_precision: autocast that fits the card: bfloat16 from
+            compute capability 8.0 on, float16 with one loss scaler per
+            player below it (see ``training.precision``); a warning and full
+            precision off CUDA.
         seed: seeds the trainer's own generator, which draws every data and
             noise batch; the default ``fixed_noise`` uses ``seed + 1``.
     """
@@ -379,7 +392,11 @@ class Trainer:
             if device is not None
             else runtime.default_device()
         )
-        self.amp_dtype = _amp_dtype(self.device, mixed_precision)
+        self.amp_dtype = autocast_dtype(self.device, mixed_precision)
+        # One loss scaler per player (float16 only): a step D skips for an
+        # overflow must not lower G's scale.
+        self.d_scaler = grad_scaler(self.device, self.amp_dtype)
+        self.g_scaler = grad_scaler(self.device, self.amp_dtype)
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
         g_optimizer, d_optimizer = g_optimizer or adam(), d_optimizer or adam()
@@ -522,15 +539,24 @@ class Trainer:
         checkpoint_path: str | os.PathLike | None = None,
         checkpoint_every: int = 0,
         progress: bool = True,
+        hook: Callable[[Trainer], None] | None = None,
+        hook_every: int = 1,
     ) -> History:
-        """Run ``iterations`` more iterations of Algorithm 1.
+        """Run ``iterations`` more iterations of the training protocol.
 
         Returns the history (all of it, not only these iterations).
 
         With ``checkpoint_path``, a checkpoint is written every
         ``checkpoint_every`` iterations (0: only at the end) and at the end,
         each time only after checking that no loss has become non-finite.
+
+        ``hook(trainer)`` runs before every iteration whose index is a
+        multiple of ``hook_every`` (the first of this call's included when
+        it is one), inside the one loop: e.g. refreshing virtual batch
+        norm's reference statistics every n steps without a ``train(1)``
+        call, and its progress bar and sync, per step.
         """
+        _check_positive_int("hook_every", hook_every)
         if not isinstance(iterations, int) or iterations < 0:
             raise ValueError(
                 "iterations must be a non-negative integer, "
@@ -552,9 +578,11 @@ class Trainer:
         with tqdm(
             total=iterations,
             disable=not progress,
-            desc=f"GAN ({self.generator_cost_name}, k={self.d_steps})",
+            desc=f"GAN ({self.generator_cost_name}, {self._protocol_label()})",
         ) as bar:
             for _ in range(iterations):
+                if hook is not None and self.iteration % hook_every == 0:
+                    hook(self)
                 self.step()
                 bar.update(1)
                 if self.iteration % self.log_every == 0:
@@ -575,6 +603,11 @@ class Trainer:
         if path is not None:
             self.save_checkpoint(path)
         return self.history
+
+    def _protocol_label(self) -> str:
+        if self.protocol == "simultaneous":
+            return "simultaneous"
+        return f"k={self.d_steps}"
 
     def check_optimizers(self) -> None:
         """Raise if a trainable parameter of G or D is not in its optimizer.
@@ -658,6 +691,7 @@ class Trainer:
             "fixed_noise": self.fixed_noise.cpu(),
             "history": self.history.state_dict(),
             "config": self.config(),
+            "scalers": self._scaler_states(),
         }
 
     def config(self) -> dict[str, Any]:
@@ -688,6 +722,7 @@ class Trainer:
             "g_optimizer": type(self.g_optimizer).__name__,
             "d_optimizer": type(self.d_optimizer).__name__,
             "mixed_precision": self.amp_dtype is not None,
+            "autocast_dtype": str(self.amp_dtype).removeprefix("torch."),
             "device": self.device.type,
         }
 
@@ -847,7 +882,14 @@ class Trainer:
             "history": self.history,
             "iteration": self.iteration,
             "first_nonfinite": self._first_nonfinite.clone(),
+            "scalers": self._scaler_states(),
         }
+
+    def _scaler_states(self) -> tuple[dict, dict] | None:
+        """The loss scalers' states (D's, G's), or None without float16."""
+        if self.d_scaler is None:
+            return None
+        return (self.d_scaler.state_dict(), self.g_scaler.state_dict())
 
     def _restore(
         self, state: dict, history: History, fixed_noise: torch.Tensor
@@ -859,6 +901,13 @@ class Trainer:
         self.d_optimizer.load_state_dict(state["d_optimizer"])
         self.rng.set_state(state["rng"]["trainer"])
         set_global_rng_states(state["rng"]["global"])
+        for scaler, saved in zip(
+            (self.d_scaler, self.g_scaler),
+            state.get("scalers") or (None, None),
+            strict=True,
+        ):
+            if scaler is not None and saved is not None:
+                scaler.load_state_dict(saved)
         self.fixed_noise = fixed_noise
         self.history = history
         self.iteration = int(state["iteration"])
@@ -885,7 +934,8 @@ class Trainer:
             iteration, name = min(bad)
             raise NonFiniteLossError(
                 f"the {name} became NaN or infinite at iteration {iteration} "
-                f"({self.generator_cost_name} cost, k={self.d_steps}). "
+                f"({self.generator_cost_name} cost, "
+                f"{self._protocol_label()}). "
                 "No checkpoint was written after it; resume from the last "
                 "checkpoint with a lower learning rate, or check the data "
                 "for NaN/Inf."
@@ -945,7 +995,14 @@ class Trainer:
         Returns the statistics to record (if ``record``); moves nothing.
         """
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler = self._scaler(player)
+        if scaler is None:
+            loss.backward()
+        else:
+            scaler.scale(loss).backward()
+            # Unscaled now, so the recorded gradient norm is the true one;
+            # scaler.step then skips the step if a gradient is inf or NaN.
+            scaler.unscale_(optimizer)
         return self._step_stats(record, loss, player, **logits)
 
     def _step(
@@ -955,8 +1012,16 @@ class Trainer:
         loss: torch.Tensor,
     ) -> None:
         """Move ``player`` by ``optimizer``; arm the NaN guard on ``loss``."""
-        optimizer.step()
+        scaler = self._scaler(player)
+        if scaler is None:
+            optimizer.step()
+        else:
+            scaler.step(optimizer)
+            scaler.update()
         self._guard(loss, slot=0 if player is self.discriminator else 1)
+
+    def _scaler(self, player: nn.Module) -> torch.amp.GradScaler | None:
+        return self.d_scaler if player is self.discriminator else self.g_scaler
 
     def _guard(self, loss: torch.Tensor, slot: int) -> None:
         """Note (on the device) the iteration at which ``loss`` turned bad."""
@@ -1077,6 +1142,7 @@ _FIELD_NAMES = {
     "latent_shape": "latent_shape (of z)",
     "data_shape": "the data's shape",
     "mixed_precision": "mixed precision in effect",
+    "autocast_dtype": "the autocast type (float16 or bfloat16)",
 }
 
 
@@ -1241,18 +1307,6 @@ def _prepare_data(
         "data must be a tensor of examples or a callable "
         f"data(m, generator); got {type(data).__name__}"
     )
-
-
-def _amp_dtype(
-    device: torch.device, mixed_precision: bool
-) -> torch.dtype | None:
-    """bfloat16 autocast on CUDA devices that support it, else None.
-
-    None means full precision; asking for mixed precision where bfloat16
-    is unavailable warns and trains in full precision.
-    """
-    if not mixed_precision:
-        return None
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     warnings.warn(
