@@ -42,7 +42,7 @@ mkdir -p "$(dirname "$REPORT")"
 plan() {
   if [ "$MODE" = quick ]; then
     echo "GAN_BOOK_DEVICE=cuda $PY -m pytest -q -m cuda tests"
-    for switches in "" "--bf16" "--channels-last" "--compile"; do
+    for switches in "" "--mixed-precision" "--channels-last" "--compile"; do
       echo "$PY benchmarks/dcgan_speed.py --device cuda --configs classic mnist --iterations 50 --rounds 3 --warmup 10 $switches"
     done
     echo "$PY benchmarks/lab_budget.py --measure cuda"

@@ -69,7 +69,7 @@ def test_all_three_loops_report_rates_and_the_trainers_ratios(bench, tiny):
         warmup=1,
         rounds=1,
         iterations=2,
-        bf16=False,
+        mixed_precision=False,
         channels_last=False,
         compile=False,
     )
