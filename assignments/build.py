@@ -69,8 +69,13 @@ def otter_requirement(requirements: Path = ROOT / "requirements.txt") -> str:
 
 
 def gan_lib_requirement() -> str:
-    """``gan-lib @ git+URL@branch``, the repository of ``_config.yml``."""
-    return f"gan-lib @ {setup_cell.repository_url()}"
+    """``gan-lib @ git+URL@commit``: the repository of ``_config.yml`` at the
+    commit the assignments are built from, so that a student's Colab and the
+    Gradescope autograder install the gan_lib the keys were graded with (not
+    the moving branch)."""
+    return (
+        f"gan-lib @ {setup_cell.repository_url(ref=setup_cell.head_commit())}"
+    )
 
 
 def render_setup_cell() -> str:

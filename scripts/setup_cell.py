@@ -4,11 +4,19 @@ The repository's address is written once, in `_config.yml`; this script renders
 the set-up cell from it and writes it into each notebook (`make notebooks` runs
 it first), and the hygiene tests check every stored notebook carries it.
 
+In Colab the cell installs gan_lib at the commit the notebook's outputs were
+made with (this repository's HEAD when the script runs), not the moving
+branch: a student who opens a stored lab runs the code that made its numbers.
+So the script refuses to run while gan_lib/ or pyproject.toml has uncommitted
+changes.
+
     python scripts/setup_cell.py notebooks/*.ipynb
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,16 +25,53 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "# Set-up:"
+# The library's files: a pinned commit must hold them as they are.
+LIBRARY_PATHS = ("gan_lib", "pyproject.toml")
+COMMIT = re.compile(r"@([0-9a-f]{40})\"")
 
 
-def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
-    """`git+` install address of the book's repository, on its configured
-    branch."""
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def head_commit() -> str:
+    """This repository's HEAD commit."""
+    return _git("rev-parse", "HEAD")
+
+
+def library_commit() -> str:
+    """HEAD's commit, if gan_lib/ and pyproject.toml are committed as they
+    are; else SystemExit saying what to do."""
+    if _git("status", "--porcelain", "--", *LIBRARY_PATHS):
+        raise SystemExit(
+            "gan_lib/ or pyproject.toml has uncommitted changes: commit them "
+            "first, so that the set-up cell can pin the commit the notebook's "
+            "outputs are made with."
+        )
+    return head_commit()
+
+
+def pinned_commit(source: str) -> str | None:
+    """The commit a rendered set-up cell installs, or None."""
+    found = COMMIT.search(source)
+    return found.group(1) if found else None
+
+
+def repository_url(
+    config_path: Path = ROOT / "_config.yml", ref: str | None = None
+) -> str:
+    """`git+` install address of the book's repository at ``ref`` (default:
+    its configured branch)."""
     repository = yaml.safe_load(config_path.read_text())["repository"]
-    return f"git+{repository['url']}@{repository.get('branch', 'main')}"
+    ref = ref or repository.get("branch", "main")
+    return f"git+{repository['url']}@{ref}"
 
 
-def render(config_path: Path = ROOT / "_config.yml") -> str:
+def render(
+    config_path: Path = ROOT / "_config.yml", ref: str | None = None
+) -> str:
     """Source of the set-up cell: installs gan_lib in Colab (keeping Colab's
     torch), reports device and profile.
 
@@ -35,13 +80,16 @@ def render(config_path: Path = ROOT / "_config.yml") -> str:
     """
     return "\n".join(
         [
-            f"{MARKER} in Colab, install gan_lib (Colab's own torch is kept);",
-            "# everywhere, seed the generators and report the device and the "
-            "run profile.",
+            f"{MARKER} in Colab, install gan_lib as it was when this notebook "
+            "was run",
+            "# (Colab's own torch is kept);"
+            " everywhere, seed the generators and report the",
+            "# device and the run profile.",
             "import sys",
             "",
             'if "google.colab" in sys.modules:',
-            f'    %pip install -q "gan-lib @ {repository_url(config_path)}"',
+            "    %pip install -q "
+            f'"gan-lib @ {repository_url(config_path, ref)}"',
             "",
             "from gan_lib import runtime",
             "",
@@ -83,7 +131,7 @@ def sync(path: Path, source: str) -> bool:
 
 
 def main(paths: list[str]) -> None:
-    source = render()
+    source = render(ref=library_commit())
     for path in map(Path, paths):
         if sync(path, source):
             print(f"set-up cell updated: {path}")
