@@ -4,18 +4,34 @@ clean.
 Each is executed top to bottom from a fresh kernel (`make notebooks`) at the
 `cpu` profile, error-free, with outputs, small, in the table of contents beside
 its chapter, and starts with the set-up cell rendered from `_config.yml`.
+Strict nbval (`make verify`) then checks that a rerun reproduces every stored
+output; here we check the markers it relies on: timings and live explorers are
+ignored or sanitized.
 """
 
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
+from nbval.plugin import get_sanitize_patterns
 from setup_cell import first_code_cell, render
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_BYTES = 5 * 1024 * 1024
+SANITIZE = ROOT / "notebooks" / "nbval_sanitize.cfg"
+IGNORE = "# NBVAL_IGNORE_OUTPUT"
+# A measured duration left once the sanitize file has masked "147 s" and
+# "0.9 it/s": a number without its unit, under a word that says it is a time
+# ("second" alone is also an ordinal: "the second half").
+TIMING_WORDS = re.compile(
+    r"\b(seconds|wall[- ]?(clock|time)|elapsed|per second)\b", re.IGNORECASE
+)
+# Glued timings: a bare number, so only the name can tell ("lab_seconds",
+# "k2_time_ratio", "speedup"; not "saturation_s", where s is a separation).
+TIMING_GLUE = re.compile(r"(^|_)(seconds|time|wall|elapsed|speedup)(_|$)|_ms$")
 
 
 def toc_files() -> list[str]:
@@ -135,4 +151,57 @@ def test_mathjax_is_served_with_the_book():
     script = config["mathjax_path"].removeprefix("../")
     assert (ROOT / extra / script).is_file(), (
         "the local MathJax file named in _config.yml is missing"
+    )
+
+
+def sanitized(text: str) -> str:
+    """`text` as strict nbval compares it: with the sanitize file applied."""
+    for regex, replace in get_sanitize_patterns(SANITIZE.read_text()):
+        text = re.sub(regex, replace, text)
+    return text
+
+
+def timing_outputs(cell) -> list[str]:
+    """The outputs of `cell` that look like a measured time after sanitizing:
+    glued numbers named as timings, and printed text with a timing word."""
+    found = []
+    for output in cell.outputs:
+        name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+        if name and TIMING_GLUE.search(name):
+            found.append(f"glue {name!r}")
+        text = output.get("text", "")
+        if not name:
+            text += output.get("data", {}).get("text/plain", "")
+        found += [
+            line.strip()
+            for line in sanitized(text).splitlines()
+            if TIMING_WORDS.search(line)
+        ]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_timings_and_explorers_are_ignored_by_strict_nbval(path):
+    """A rerun cannot reproduce a timing or a live explorer's output, so strict
+    nbval must not compare them: such a cell starts with the ignore marker."""
+    problems = []
+    for index, cell in enumerate(code_cells(path)):
+        if IGNORE in cell.source:
+            if not cell.source.startswith(IGNORE):
+                problems.append(f"cell {index}: put {IGNORE} on line 1")
+            continue
+        # interact's output lives in its widget; nbval sees a bare print.
+        explorer = any(
+            output.get("data", {})
+            .get("text/plain", "")
+            .startswith("interactive(")
+            for output in cell.outputs
+        )
+        if explorer:
+            problems.append(f"cell {index}: an ipywidgets explorer")
+        problems += [f"cell {index}: {t}" for t in timing_outputs(cell)]
+    assert not problems, (
+        f"{path.name}: start these cells with {IGNORE} (or keep the timing "
+        "in a line that notebooks/nbval_sanitize.cfg masks):\n"
+        + "\n".join(problems)
     )
