@@ -157,7 +157,9 @@ def setup(seed: int = 0) -> tuple[torch.device, Profile]:
 
     Seeds Python, NumPy and torch, chooses the device and the profile, and
     prints them, so a stored output says where and how big it ran. On CUDA
-    it turns on ``cudnn.benchmark``.
+    it turns on ``cudnn.benchmark``; on a CPU at the ``smoke`` and ``cpu``
+    profiles it sets torch to one thread, as the stored labs were run (a
+    lab that wants more sets them after this call).
     """
     seed_everything(seed)
     device, profile = default_device(), current_profile()
@@ -165,6 +167,11 @@ def setup(seed: int = 0) -> tuple[torch.device, Profile]:
         # cuDNN times its convolution algorithms once per shape and keeps
         # the fastest: the labs' shapes never change within a run.
         torch.backends.cudnn.benchmark = True
+    elif profile.name != "gpu":
+        # One intra-op thread at the stored profiles: the order of a float
+        # sum depends on the thread count, and the stored outputs were made
+        # with one, so `pytest --nbval` reproduces them on any machine.
+        torch.set_num_threads(1)
     print(
         f"gan_lib ready | device: {describe_device(device)} "
         f"| profile: {profile} | seed: {seed}"

@@ -89,3 +89,19 @@ def test_setup_reports_device_and_profile(monkeypatch, capsys):
     assert device.type == "cpu"
     assert profile.name == "smoke"
     assert "device: cpu" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu"])
+def test_setup_runs_the_stored_profiles_on_one_thread(monkeypatch, profile):
+    """Stored outputs are made with one thread (a float sum's order depends
+    on the thread count), so `pytest --nbval` must reproduce them with one,
+    whatever OMP_NUM_THREADS says."""
+    monkeypatch.setenv(runtime.PROFILE_ENV, profile)
+    monkeypatch.setenv(runtime.DEVICE_ENV, "cpu")
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        runtime.setup(seed=0)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
