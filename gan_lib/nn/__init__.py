@@ -4,6 +4,8 @@
   ``draw_noise``.
 - ``mlp``: multilayer-perceptron players for low-dimensional data
   (Chapters 4–8).
+- ``maxout``: maxout units (Goodfellow et al. 2013), for the 2014 paper's
+  MNIST discriminator (Chapter 9).
 - ``dcgan``: DCGAN players by the paper's guidelines (Radford et al. 2015),
   any image size.
 - ``conditional``: class-conditional DCGAN players, and the adapter that
@@ -16,6 +18,7 @@
 from gan_lib.nn import (
     conditional,
     dcgan,
+    maxout,
     mlp,
     modes,
     noise,
@@ -43,6 +46,7 @@ from gan_lib.nn.dcgan import (
     init_dcgan_weights,
     upsampling_plan,
 )
+from gan_lib.nn.maxout import Maxout
 from gan_lib.nn.mlp import MLPDiscriminator, MLPGenerator, mlp_layers
 from gan_lib.nn.modes import evaluating
 from gan_lib.nn.noise import NOISE_PRIORS, draw_noise
@@ -61,6 +65,7 @@ from gan_lib.nn.packing import PackedDiscriminator, packed_batch_size
 __all__ = [
     "noise",
     "mlp",
+    "maxout",
     "dcgan",
     "conditional",
     "normalization",
@@ -72,6 +77,7 @@ __all__ = [
     "mlp_layers",
     "MLPGenerator",
     "MLPDiscriminator",
+    "Maxout",
     "BASE_SIZES",
     "LEAKY_SLOPE",
     "INIT_STD",
