@@ -10,13 +10,14 @@ ignored or sanitized.
 """
 
 import re
+import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 from nbval.plugin import get_sanitize_patterns
-from setup_cell import first_code_cell, render
+from setup_cell import first_code_cell, pinned_commit, render
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -104,9 +105,24 @@ def test_size_budget(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_first_code_cell_is_the_setup_cell(path):
     notebook = nbformat.read(path, as_version=4)
-    assert first_code_cell(notebook).source == render(), (
+    source = first_code_cell(notebook).source
+    commit = pinned_commit(source)
+    hint = "run `python scripts/setup_cell.py notebooks/*.ipynb`"
+    assert commit is not None, (
+        f"{path.name}: the set-up cell installs no pinned commit; {hint}"
+    )
+    assert source == render(ref=commit), (
         f"{path.name}: the set-up cell differs from the one rendered from "
-        "_config.yml; run `python scripts/setup_cell.py notebooks/*.ipynb`"
+        f"_config.yml; {hint}"
+    )
+    # The pin names a commit of this repository's history (a clone has it).
+    known = subprocess.run(
+        ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert known.returncode == 0, (
+        f"{path.name} pins {commit}, which is not in this repository"
     )
     first = notebook.cells[0]
     assert first.cell_type == "markdown" and first.source.startswith("# "), (

@@ -10,8 +10,10 @@ from scipy import stats
 
 from gan_lib.evaluation.verdicts import (
     MIN_SEEDS,
+    compare_paired,
     compare_seeds,
     false_positive_rate,
+    paired_false_positive_rate,
 )
 
 
@@ -83,3 +85,32 @@ def test_bad_input_is_a_clear_error():
         compare_seeds([1.0] * 4, [2.0] * 4, margin=-1.0)
     with pytest.raises(ValueError, match="at least 2 seeds"):
         false_positive_rate(3, 1)
+
+
+def test_identical_seeds_with_a_margin_are_within_it():
+    """Zero spread in both arms: no exception, the difference decides."""
+    verdict = compare_seeds([1.0] * 4, [1.0] * 4, margin=0.1)
+    assert verdict.outcome == "within margin"
+
+
+def test_paired_matches_scipy_and_sees_what_welch_misses():
+    """Paths that share endpoints: a small shift, large shared spread."""
+    rng = np.random.default_rng(3)
+    shared = rng.normal(0, 1.0, 20)
+    a = shared + rng.normal(0, 0.1, 20)
+    b = shared + 0.1 + rng.normal(0, 0.1, 20)
+    paired = compare_paired(a, b)
+    expected = stats.ttest_rel(b, a).pvalue
+    assert paired.p_value == pytest.approx(expected, rel=1e-10)
+    assert paired.outcome == "higher" and "paired t" in str(paired)
+    assert compare_seeds(a, b).outcome == "no detectable difference"
+    with pytest.raises(ValueError, match="as many"):
+        compare_paired(a, b[:-1])
+
+
+@pytest.mark.parametrize("correlation", [0.0, 0.87])
+def test_paired_false_positive_rate_is_alpha_whatever_the_correlation(
+    correlation,
+):
+    rate = paired_false_positive_rate(20, correlation=correlation, seed=2)
+    assert 0.044 < rate < 0.056

@@ -119,8 +119,10 @@ from gan_lib.evaluation.verdicts import (
     MIN_SEEDS,
     OUTCOMES,
     Verdict,
+    compare_paired,
     compare_seeds,
     false_positive_rate,
+    paired_false_positive_rate,
 )
 
 __all__ = [
@@ -212,5 +214,7 @@ __all__ = [
     "MIN_SEEDS",
     "Verdict",
     "compare_seeds",
+    "compare_paired",
     "false_positive_rate",
+    "paired_false_positive_rate",
 ]

@@ -25,6 +25,15 @@ says "no detectable difference", which is weaker than "the same".
 
 With fewer than ``min_seeds`` seeds in an arm there is no verdict at all:
 "not enough seeds to tell".
+
+When the two arms are measured on the same units — the same endpoints, the
+same label draws, the same seeds feeding both settings — the results are
+paired, and Welch's test (which assumes independent arms) wastes the pairing.
+:func:`compare_paired` tests the mean of the differences d_i = b_i − a_i
+with the one-sample t statistic
+
+.. math::
+    t = \\frac{\\bar d}{s_d / \\sqrt{n}}, \\qquad \\nu = n - 1 .
 """
 
 from __future__ import annotations
@@ -41,7 +50,9 @@ __all__ = [
     "MIN_SEEDS",
     "Verdict",
     "compare_seeds",
+    "compare_paired",
     "false_positive_rate",
+    "paired_false_positive_rate",
 ]
 
 LOWER, HIGHER = "lower", "higher"
@@ -69,6 +80,7 @@ class Verdict:
     n_b: int
     alpha: float
     margin: float | None
+    test: str = "Welch"  # or "paired t"
 
     @property
     def is_difference(self) -> bool:
@@ -80,7 +92,7 @@ class Verdict:
             return f"{TOO_FEW} ({counts}; at least {MIN_SEEDS} per arm)"
         return (
             f"{self.outcome}: difference {self.difference:+.4g} "
-            f"± {self.standard_error:.2g} (s.e.), Welch p = "
+            f"± {self.standard_error:.2g} (s.e.), {self.test} p = "
             f"{self.p_value:.3g}, α = {self.alpha:g}, {counts}"
         )
 
@@ -101,12 +113,7 @@ def compare_seeds(
     difference", or "not enough seeds to tell".
     """
     a, b = _as_results("a", a), _as_results("b", b)
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    if margin is not None and not margin > 0:
-        raise ValueError(f"margin must be positive, got {margin!r}")
-    if min_seeds < 2:
-        raise ValueError(f"min_seeds must be at least 2, got {min_seeds!r}")
+    _check_settings(alpha, margin, min_seeds)
     difference = float(b.mean() - a.mean())
     if min(len(a), len(b)) < min_seeds:
         return Verdict(
@@ -114,6 +121,22 @@ def compare_seeds(
             margin,
         )  # fmt: skip
     p_value, standard_error, df = _welch(a, b)
+    return _verdict(difference, standard_error, p_value, df, len(a), len(b),
+                    alpha, margin)  # fmt: skip
+
+
+def _verdict(
+    difference: float,
+    standard_error: float,
+    p_value: float,
+    df: float,
+    n_a: int,
+    n_b: int,
+    alpha: float,
+    margin: float | None,
+    test: str = "Welch",
+) -> Verdict:
+    """The outcome from a test's p-value, and TOST for the margin."""
     if p_value < alpha:
         outcome = LOWER if difference < 0 else HIGHER
     elif margin is not None and _tost(
@@ -123,9 +146,84 @@ def compare_seeds(
     else:
         outcome = UNDETECTED
     return Verdict(
-        outcome, difference, standard_error, p_value, len(a), len(b), alpha,
-        margin,
+        outcome, difference, standard_error, p_value, n_a, n_b, alpha, margin,
+        test,
     )  # fmt: skip
+
+
+def _check_settings(
+    alpha: float, margin: float | None, min_seeds: int
+) -> None:
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if margin is not None and not margin > 0:
+        raise ValueError(f"margin must be positive, got {margin!r}")
+    if min_seeds < 2:
+        raise ValueError(f"min_seeds must be at least 2, got {min_seeds!r}")
+
+
+def compare_paired(
+    a: Sequence[float],
+    b: Sequence[float],
+    *,
+    alpha: float = 0.05,
+    margin: float | None = None,
+    min_pairs: int = MIN_SEEDS,
+) -> Verdict:
+    """Compare paired results: b_i and a_i measured on the same unit i.
+
+    The one-sample t-test on d_i = b_i − a_i (two-sided, ν = n − 1), and
+    TOST on the same statistic for ``margin``; the outcomes are those of
+    :func:`compare_seeds`, with n_a = n_b = the number of pairs.
+    """
+    a, b = _as_results("a", a), _as_results("b", b)
+    if len(a) != len(b):
+        raise ValueError(
+            f"paired results need as many a as b, got {len(a)} and {len(b)}"
+        )
+    _check_settings(alpha, margin, min_pairs)
+    d = b - a
+    n, difference = len(d), float(d.mean())
+    if n < min_pairs:
+        return Verdict(
+            TOO_FEW, difference, math.nan, math.nan, n, n, alpha, margin,
+            "paired t",
+        )  # fmt: skip
+    standard_error = float(d.std(ddof=1) / math.sqrt(n))
+    df = float(n - 1)
+    if standard_error == 0:
+        p_value = 1.0 if difference == 0 else 0.0
+    else:
+        p_value = float(stats.ttest_1samp(d, 0.0).pvalue)
+    return _verdict(difference, standard_error, p_value, df, n, n, alpha,
+                    margin, "paired t")  # fmt: skip
+
+
+def paired_false_positive_rate(
+    n: int,
+    *,
+    correlation: float = 0.0,
+    alpha: float = 0.05,
+    trials: int = 20_000,
+    seed: int = 0,
+) -> float:
+    """How often :func:`compare_paired` declares a difference under none.
+
+    Pairs (a_i, b_i) are standard normal with the given ``correlation``
+    and equal means; the paired test's rate does not depend on it (the
+    differences are normal either way), which the tests check.
+    """
+    if n < 2:
+        raise ValueError(f"n must be at least 2 pairs, got {n}")
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((trials, n))
+    b = correlation * a + math.sqrt(1 - correlation**2) * (
+        rng.standard_normal((trials, n))
+    )
+    d = b - a
+    t = d.mean(axis=1) / (d.std(axis=1, ddof=1) / math.sqrt(n))
+    p_value = 2 * stats.t.sf(np.abs(t), n - 1)
+    return float((p_value < alpha).mean())
 
 
 def false_positive_rate(
@@ -142,7 +240,11 @@ def false_positive_rate(
     Without a margin: the fraction of trials that declare a difference
     when both arms are N(0, 1) (no effect). With a margin δ: the fraction
     that declare "within margin" when the true difference is exactly δ (the
-    closest a real effect comes to the claim). Vectorised over ``trials``.
+    closest a real effect comes to the claim). The arms' standard deviation
+    is 1 here, so δ is in units of the per-seed standard deviation: pass
+    margin / σ for a metric whose seeds spread by σ (the rate depends on
+    that ratio, and a margin in the metric's own units would mean nothing).
+    Vectorised over ``trials``.
     """
     if min(n_a, n_b) < 2:
         raise ValueError(
@@ -188,6 +290,10 @@ def _tost(difference, standard_error, df, margin: float, alpha: float):
     (difference + δ)/se above, and (difference − δ)/se below, Student's t
     quantile of 1 − α; works elementwise on arrays.
     """
+    # Arrays, so that a zero standard error gives ±inf, not an exception
+    # (identical seeds: then the difference itself decides).
+    difference = np.asarray(difference, dtype=np.float64)
+    standard_error = np.asarray(standard_error, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = (difference + margin) / standard_error
         upper = (difference - margin) / standard_error

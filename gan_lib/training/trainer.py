@@ -62,14 +62,16 @@ The interface, besides the constructor (see :class:`Trainer`):
 - ``sgd_momentum(lr, momentum)`` (the 2014 paper) and ``adam(lr, betas)``
   (DCGAN) build optimisers from parameters.
 
-Snapshots, probes and ``sample`` run the networks in their current mode
-(train mode, as in the PyTorch DCGAN tutorial).
+Snapshots, probes and ``sample`` run the networks in eval mode (batch norm
+on its running averages, dropout off) and restore each module's mode after:
+a sample is G(z) alone, and measuring changes no parameter or buffer.
 
 Recorded every ``log_every`` iterations (the only points where the trainer
 syncs with the device): ``d_loss`` (J⁽ᴰ⁾), ``g_loss`` (J⁽ᴳ⁾), ``d_real``
 (mean D(x)), ``d_fake_before`` (mean D(G(z)) in the D step, before D moves),
 ``d_fake_after`` (mean D(G(z)) in the G step, after D moved; in the
-simultaneous protocol D has not moved yet, and it equals ``d_fake_before``),
+simultaneous protocol D has not moved yet, and it equals ``d_fake_before``
+unless D is random in training mode, e.g. with dropout),
 ``d_grad_norm`` and ``g_grad_norm`` (the L2 norm of each player's
 gradient). A loss that turns NaN or ±Inf stops training with a
 :class:`NonFiniteLossError` naming the iteration and the loss; no checkpoint
@@ -87,7 +89,6 @@ import contextlib
 import copy
 import functools
 import os
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1307,11 +1308,3 @@ def _prepare_data(
         "data must be a tensor of examples or a callable "
         f"data(m, generator); got {type(data).__name__}"
     )
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    warnings.warn(
-        "mixed precision needs a CUDA device with bfloat16; training in "
-        f"full precision on {device}.",
-        stacklevel=3,
-    )
-    return None
