@@ -249,3 +249,31 @@ def test_refresh_refuses_bad_arguments():
     )
     with pytest.raises(ValueError, match="no ReferenceBatchNorm2d"):
         train_with_reference_refresh(plain, 1, z)
+
+
+def test_vbn_swapped_in_after_the_trainer_trains_gamma_and_beta():
+    # The order of lab 12: the trainer (and G's Adam) first, then the swap.
+    # γ and β must still be in the optimizer and move; a swap that made new
+    # Parameters would leave them at their initial values (the old bug).
+    torch.manual_seed(0)
+    trainer = Trainer(
+        DCGANGenerator(image_size=28, latent_dim=8, width=4),
+        DCGANDiscriminator(image_size=28, width=4),
+        torch.rand(64, 1, 28, 28) * 2 - 1,
+        batch_size=8,
+        device="cpu",
+        seed=0,
+    )
+    replace_batch_norm(trainer.generator, VirtualBatchNorm2d)
+    layers = reference_norm_layers(trainer.generator)
+    before = [
+        (layer.weight.detach().clone(), layer.bias.detach().clone())
+        for layer in layers
+    ]
+    reference_z = torch.randn(
+        16, 8, generator=torch.Generator().manual_seed(7)
+    )
+    train_with_reference_refresh(trainer, 3, reference_z, every=1)
+    for layer, (gamma, beta) in zip(layers, before, strict=True):
+        assert not torch.equal(layer.weight, gamma)
+        assert not torch.equal(layer.bias, beta)

@@ -35,7 +35,10 @@ in O(B m d).
 
 :func:`batch_coupling` draws the minibatches from a generator in training
 mode (batch statistics, as during training) and restores every buffer
-afterwards, so measuring does not move batch norm's running averages.
+afterwards, so measuring does not move batch norm's running averages. This
+is deliberate: coupling is a property of training mode. Everywhere else the
+book measures samples in eval mode (:func:`gan_lib.nn.modes.evaluating`),
+where G(z) depends on z alone.
 
 :func:`train_with_reference_refresh` trains a generator with reference or
 virtual batch norm (:mod:`gan_lib.nn.normalization`): it recomputes the
