@@ -87,7 +87,11 @@ class Verdict:
         return self.outcome in (LOWER, HIGHER)
 
     def __str__(self) -> str:
-        counts = f"{self.n_a} vs {self.n_b} seeds"
+        counts = (
+            f"{self.n_a} pairs"
+            if self.test == "paired t"
+            else f"{self.n_a} vs {self.n_b} seeds"
+        )
         if self.outcome == TOO_FEW:
             return f"{TOO_FEW} ({counts}; at least {MIN_SEEDS} per arm)"
         return (

@@ -1,10 +1,13 @@
-"""Reference and virtual batch normalisation (Salimans et al. 2016).
+"""Reference and virtual batch normalisation.
 
 Both are drop-in replacements for ``nn.BatchNorm2d``. Batch norm normalises
 channel c of every example with the minibatch's own statistics, so G(z_i)
 depends on the other z_j of its batch: samples in one batch share features.
-Salimans et al. (2016) remove that coupling with statistics from a
-*reference batch* of inputs chosen once at the start of training.
+Virtual batch norm (Salimans et al. 2016) removes that coupling with
+statistics from a *reference batch* of inputs chosen once at the start of
+training, plus the example itself; reference batch norm, the reference
+batch's statistics alone, is named as a method of its own in Goodfellow's
+2016 tutorial.
 
 Both modules below keep, per channel c, the reference batch's mean and
 biased variance over its N examples and H·W positions,
