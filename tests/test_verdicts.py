@@ -114,3 +114,19 @@ def test_paired_false_positive_rate_is_alpha_whatever_the_correlation(
 ):
     rate = paired_false_positive_rate(20, correlation=correlation, seed=2)
     assert 0.044 < rate < 0.056
+
+
+def test_equivalence_p_is_the_larger_one_sided_p():
+    a = [100.0, 102.0, 98.0, 101.0, 99.0]
+    b = [100.5, 101.5, 98.5, 100.0, 99.5]
+    verdict = compare_seeds(a, b, margin=5.0)
+    va, vb = np.var(a, ddof=1) / 5, np.var(b, ddof=1) / 5
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / 4 + vb**2 / 4)
+    d = np.mean(b) - np.mean(a)
+    by_hand = max(
+        stats.t.sf((d + 5.0) / se, df), stats.t.cdf((d - 5.0) / se, df)
+    )
+    assert verdict.equivalence_p == pytest.approx(by_hand, rel=1e-10)
+    assert verdict.equivalence_p < 0.05 and verdict.outcome == "within margin"
+    assert math.isnan(compare_seeds(a, b).equivalence_p)

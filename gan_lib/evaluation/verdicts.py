@@ -81,6 +81,8 @@ class Verdict:
     alpha: float
     margin: float | None
     test: str = "Welch"  # or "paired t"
+    # TOST's p-value (the larger one-sided p) when a margin was given
+    equivalence_p: float = math.nan
 
     @property
     def is_difference(self) -> bool:
@@ -141,6 +143,11 @@ def _verdict(
     test: str = "Welch",
 ) -> Verdict:
     """The outcome from a test's p-value, and TOST for the margin."""
+    equivalence_p = (
+        _tost_p(difference, standard_error, df, margin)
+        if margin is not None
+        else math.nan
+    )
     if p_value < alpha:
         outcome = LOWER if difference < 0 else HIGHER
     elif margin is not None and _tost(
@@ -151,8 +158,23 @@ def _verdict(
         outcome = UNDETECTED
     return Verdict(
         outcome, difference, standard_error, p_value, n_a, n_b, alpha, margin,
-        test,
+        test, equivalence_p,
     )  # fmt: skip
+
+
+def _tost_p(
+    difference: float, standard_error: float, df: float, margin: float
+) -> float:
+    """TOST's p: the larger of the two one-sided tests' p-values.
+
+    H₀: difference ≤ −δ is rejected for large (difference + δ)/se, and
+    H₀: difference ≥ δ for small (difference − δ)/se.
+    """
+    if standard_error == 0:
+        return 0.0 if abs(difference) < margin else 1.0
+    lower = stats.t.sf((difference + margin) / standard_error, df)
+    upper = stats.t.cdf((difference - margin) / standard_error, df)
+    return float(max(lower, upper))
 
 
 def _check_settings(
