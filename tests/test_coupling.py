@@ -277,3 +277,28 @@ def test_vbn_swapped_in_after_the_trainer_trains_gamma_and_beta():
     for layer, (gamma, beta) in zip(layers, before, strict=True):
         assert not torch.equal(layer.weight, gamma)
         assert not torch.equal(layer.bias, beta)
+
+
+def test_refresh_in_blocks_matches_the_old_loop_and_starts_mid_run():
+    """The hook refreshes before each block of ``every`` iterations counted
+    from where the call starts, as the train(block) loop it replaced did —
+    bit for bit, also for a trainer that has trained already."""
+    from gan_lib.nn.normalization import set_reference_batch
+
+    reference_z = torch.randn(
+        16, 8, generator=torch.Generator().manual_seed(7)
+    )
+    helper, by_hand = vbn_trainer(), vbn_trainer()
+    for trainer in (helper, by_hand):
+        set_reference_batch(trainer.generator, reference_z)
+        trainer.train(2, progress=False)  # iteration 2: not a multiple of 3
+    train_with_reference_refresh(helper, 7, reference_z, every=3)
+    for block in (3, 3, 1):
+        set_reference_batch(by_hand.generator, reference_z)
+        by_hand.train(block, progress=False)
+    for a, b in zip(
+        helper.generator.state_dict().values(),
+        by_hand.generator.state_dict().values(),
+        strict=True,
+    ):
+        assert torch.equal(a, b)

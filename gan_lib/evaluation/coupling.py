@@ -302,14 +302,19 @@ def train_with_reference_refresh(
             f"iterations must be a non-negative integer, got {iterations!r}"
         )
     reference_z = reference_z.to(trainer.device)
-    drifts: list[float] = []
-    # the statistics of the last refresh: training steps never change them
-    in_use = None
-    for start in range(0, iterations, every):
-        set_reference_batch(trainer.generator, reference_z)
-        refreshed = _reference_statistics(trainer.generator)
-        if in_use is not None:
-            drifts.append(statistics_drift(in_use, refreshed))
-        in_use = refreshed
-        trainer.train(min(every, iterations - start), progress=False)
-    return drifts
+    start = trainer.iteration
+    refreshed: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
+
+    def refresh(t: Trainer) -> None:
+        if (t.iteration - start) % every == 0:
+            set_reference_batch(t.generator, reference_z)
+            refreshed.append(_reference_statistics(t.generator))
+
+    # One training loop with the refresh as its hook: no train(1) call (a
+    # progress bar and a sync) per refresh.
+    trainer.train(iterations, progress=False, hook=refresh)
+    # The drifts are read once, at the end: reading each is a device sync.
+    return [
+        statistics_drift(old, new)
+        for old, new in zip(refreshed, refreshed[1:], strict=False)
+    ]
