@@ -19,16 +19,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MODE=${1:-quick}
-shift || true
+MODE=""
 DRY_RUN=0
 REPORT=""
 for arg in "$@"; do
   case "$arg" in
     --dry-run) DRY_RUN=1 ;;
-    *) REPORT=$arg ;;
+    quick|full) [ -z "$MODE" ] && MODE=$arg || REPORT=$arg ;;
+    -*) MODE=invalid ;;
+    *) if [ -z "$MODE" ]; then MODE=$arg; else REPORT=$arg; fi ;;
   esac
 done
+MODE=${MODE:-quick}
 case "$MODE" in
   quick|full) ;;
   *) echo "usage: bash scripts/gpu_check.sh quick|full [REPORT] [--dry-run]" >&2; exit 64 ;;
