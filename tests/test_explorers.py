@@ -139,3 +139,23 @@ def test_game_snapshot_player_steps_through_every_snapshot():
     assert player.html.count("data:image/png;base64,") == 4
     with pytest.raises(ValueError, match="no frames"):
         game_snapshot_player([])
+
+
+def test_likelihood_frames_share_a_y_range_that_holds_the_tallest_model():
+    """The σ sweep goes down to σ̂/2, whose peak 1/(σ√(2π)) the old fixed
+    y-limit of 0.45 cut off; every frame now shows it, on one scale."""
+    import matplotlib.pyplot as plt
+
+    from gan_lib.experiments.explorers import likelihood_sweep
+
+    p_data = Gaussian(0.0, 0.5)
+    x = p_data.sample(500, rng=0)
+    limits = []
+    for std in likelihood_sweep(x, "std", 3):
+        fig = plt.figure()
+        likelihood_frame(fig, x, p_data, float(x.mean()), float(std), "std")
+        limits.append(fig.axes[0].get_ylim()[1])
+        plt.close(fig)
+    narrowest = likelihood_sweep(x, "std", 3).min()
+    assert len(set(limits)) == 1
+    assert limits[0] > 1 / (narrowest * np.sqrt(2 * np.pi))

@@ -465,12 +465,22 @@ def likelihood_frame(
     mean_hat, std_hat = gaussian_mle(x)
     ax_fit, ax_ell = fig.subplots(1, 2, width_ratios=(3, 2))
     grid = np.linspace(*p_data.bounds(4.5), 400)
-    ax_fit.hist(x, bins=50, density=True, color=viz.COLORS["data"], alpha=0.2)
+    heights, _, _ = ax_fit.hist(
+        x, bins=50, density=True, color=viz.COLORS["data"], alpha=0.2
+    )
     viz.plot_density(ax_fit, grid, p_data, "data", label="$p_\\mathrm{data}$")
     viz.plot_density(
         ax_fit, grid, Gaussian(mean, std), "model", label="$p_\\mathrm{model}$"
     )
-    ax_fit.set(xlabel="$x$", ylabel="density", ylim=(0, 0.45))
+    # One y-range for every frame of a sweep: the tallest model of the sweep
+    # (its smallest σ, peak 1/(σ√(2π))), the data's density, the histogram.
+    narrowest = likelihood_sweep(x, sweep, 2).min() if sweep == "std" else std
+    top = max(
+        1 / (narrowest * np.sqrt(2 * np.pi)),
+        float(np.max(p_data.pdf(grid))),
+        float(heights.max()),
+    )
+    ax_fit.set(xlabel="$x$", ylabel="density", ylim=(0, 1.1 * top))
     ax_fit.legend(loc="upper right", fontsize=8)
     values = likelihood_sweep(x, sweep, 101)
     if sweep == "mean":
