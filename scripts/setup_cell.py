@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKER = "# Set-up:"
 # The library's files: a pinned commit must hold them as they are.
 LIBRARY_PATHS = ("gan_lib", "pyproject.toml")
-COMMIT = re.compile(r"@([0-9a-f]{40})\"")
+COMMIT = re.compile(r"\"@([0-9a-f]{40})\"")
 
 
 def _git(*args: str) -> str:
@@ -75,9 +75,10 @@ def render(
     """Source of the set-up cell: installs gan_lib in Colab (keeping Colab's
     torch), reports device and profile.
 
-    Every line but the install fits the book's code column (79 characters);
-    the install line names the repository and is as long as its address.
+    Every line fits the book's code column (79 characters): the install
+    address is written in two pieces, the repository and the commit.
     """
+    address, ref = repository_url(config_path, ref).rsplit("@", 1)
     return "\n".join(
         [
             f"{MARKER} in Colab, install gan_lib as it was when this notebook "
@@ -88,8 +89,13 @@ def render(
             "import sys",
             "",
             'if "google.colab" in sys.modules:',
-            "    %pip install -q "
-            f'"gan-lib @ {repository_url(config_path, ref)}"',
+            # Two string pieces, so that every line fits the book's code
+            # column; IPython expands {gan_lib_source} in the magic's line.
+            "    gan_lib_source = (",
+            f'        "{address}"',
+            f'        "@{ref}"',
+            "    )",
+            '    %pip install -q "gan-lib @ {gan_lib_source}"',
             "",
             "from gan_lib import runtime",
             "",

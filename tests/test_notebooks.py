@@ -115,6 +115,10 @@ def test_first_code_cell_is_the_setup_cell(path):
         f"{path.name}: the set-up cell differs from the one rendered from "
         f"_config.yml; {hint}"
     )
+    # Every line fits the book's code column (the browser test measures it).
+    assert max(map(len, source.splitlines())) <= 79, (
+        f"{path.name}: a set-up cell line is wider than 79 characters"
+    )
     # The pin names a commit of this repository's history (a clone has it).
     known = subprocess.run(
         ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
