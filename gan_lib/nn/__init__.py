@@ -13,6 +13,8 @@
 - ``normalization``: reference and virtual batch norm (Salimans et al. 2016).
 - ``packing``: PacGAN's discriminator on packs of samples (Lin et al. 2018).
 - ``modes``: ``evaluating``, eval mode while a model is measured.
+- ``stacked``: S copies of one network run as one batched module, so the
+  seeds of an experiment train in the launches of one run.
 """
 
 from gan_lib.nn import (
@@ -24,6 +26,7 @@ from gan_lib.nn import (
     noise,
     normalization,
     packing,
+    stacked,
 )
 from gan_lib.nn.conditional import (
     ConditionalDCGANDiscriminator,
@@ -61,6 +64,7 @@ from gan_lib.nn.normalization import (
     set_reference_batch,
 )
 from gan_lib.nn.packing import PackedDiscriminator, packed_batch_size
+from gan_lib.nn.stacked import StackedModule
 
 __all__ = [
     "noise",
@@ -71,6 +75,8 @@ __all__ = [
     "normalization",
     "packing",
     "modes",
+    "stacked",
+    "StackedModule",
     "evaluating",
     "NOISE_PRIORS",
     "draw_noise",

@@ -9,9 +9,11 @@
   the model files the book ships (``save_model``, ``load_into``).
 - ``precision``: the autocast type that fits the card (bfloat16, or float16
   with a loss scaler).
+- ``ensemble``: the seeds of one configuration trained as one batched
+  model (:func:`stack_trainers`), with the separate runs' numbers.
 """
 
-from gan_lib.training import checkpoint, losses, precision, trainer
+from gan_lib.training import checkpoint, ensemble, losses, precision, trainer
 from gan_lib.training.checkpoint import (
     MODEL_FILE_FORMAT,
     CheckpointMismatchError,
@@ -26,6 +28,7 @@ from gan_lib.training.checkpoint import (
     set_global_rng_states,
     signature_mismatch,
 )
+from gan_lib.training.ensemble import SeedEnsemble, stack_trainers
 from gan_lib.training.losses import (
     GENERATOR_COSTS,
     GeneratorCost,
@@ -94,4 +97,7 @@ __all__ = [
     "save_model",
     "read_checkpoint",
     "load_into",
+    "ensemble",
+    "SeedEnsemble",
+    "stack_trainers",
 ]
