@@ -289,6 +289,28 @@ def mode_collapse_step(method: int):
     return cuda_like(build_trainer(ring, METHODS[method], seed=0)).step
 
 
+def ensemble_step(method: int, seeds: int):
+    """Lab 8: ``train_and_sample``'s seeds as one vmapped ensemble."""
+    from gan_lib.experiments.mode_collapse import METHODS, build_trainer
+    from gan_lib.theory import IsotropicMixture2D
+    from gan_lib.training import stack_trainers
+
+    ring = IsotropicMixture2D.ring()
+    trainers = [build_trainer(ring, METHODS[method], s) for s in range(seeds)]
+    return cuda_like(stack_trainers(trainers)).step
+
+
+def pacgan4_ensemble_step(seeds: int):
+    """Lab 8 cell 020cec0d: PacGAN4 on the ring, the seeds vmapped."""
+    from gan_lib.experiments.mode_collapse import Method, build_trainer
+    from gan_lib.theory import IsotropicMixture2D
+    from gan_lib.training import stack_trainers
+
+    ring, method = IsotropicMixture2D.ring(), Method("PacGAN4", pack_size=4)
+    trainers = [build_trainer(ring, method, s) for s in range(seeds)]
+    return cuda_like(stack_trainers(trainers)).step
+
+
 def mnist_step(kind: str):
     """Lab 9 cell b7aae07f: ``mnist_players(kind)``, m = 128, log every 10."""
     from gan_lib.experiments.mnist_gan import mnist_players
@@ -359,6 +381,8 @@ class Config:
     iterations: int  # counted; a multiple of the trainer's log_every
     on_gpu: bool = True  # False: it runs on the CPU whatever the card
     per: str = "iteration"
+    # seeds run as one vmapped model: each op costs VMAP_HOST_FACTOR × c
+    vmapped: bool = False
 
 
 CONFIGS = {
@@ -377,6 +401,19 @@ CONFIGS = {
     "2D GAN k=1": Config(functools.partial(mode_collapse_step, 0), 50),
     "2D GAN k=3": Config(functools.partial(mode_collapse_step, 1), 50),
     "2D PacGAN2": Config(functools.partial(mode_collapse_step, 2), 50),
+    # lab 8's seeds: one vmapped ensemble of 10 per (target, method)
+    "2D GAN k=1, 10 seeds vmapped": Config(
+        functools.partial(ensemble_step, 0, 10), 50, vmapped=True
+    ),
+    "2D GAN k=3, 10 seeds vmapped": Config(
+        functools.partial(ensemble_step, 1, 10), 50, vmapped=True
+    ),
+    "2D PacGAN2, 10 seeds vmapped": Config(
+        functools.partial(ensemble_step, 2, 10), 50, vmapped=True
+    ),
+    "2D PacGAN4, 10 seeds vmapped": Config(
+        functools.partial(pacgan4_ensemble_step, 10), 50, vmapped=True
+    ),
     "DCGAN m=128": Config(functools.partial(mnist_step, "dcgan"), 10),
     "MLP GAN m=128": Config(functools.partial(mnist_step, "mlp"), 10),
     "DCGAN m=64": Config(recipe_step, 10),
@@ -399,6 +436,13 @@ CONFIGS = {
 
 
 # ------------------------------------------------- the labs at gpu profile
+# The gpu values of the labs' iteration counts (their cells are named below)
+LAB8_ITERATIONS = 4_000  # e8ace62e hop_iterations, 0bae8651 iterations
+LAB11_ITERATIONS = 2_000  # 140da7cb iterations
+LAB12_SMALL = 1_000  # b0d394af small_iterations
+LAB12_STEPS = 500  # 3ce40aa8 generator_steps
+
+
 @dataclass(frozen=True)
 class Work:
     """``runs`` runs of ``iterations`` iterations of a configuration."""
@@ -406,7 +450,7 @@ class Work:
     config: str
     runs: int
     iterations: int
-    seeds: int = 1  # runs that differ only in their seed: one vmapped model
+    seeds: int = 1  # seeds per run: a vmapped ensemble trains several
 
 
 @dataclass(frozen=True)
@@ -459,15 +503,16 @@ LABS = {
     "06": Lab(other_seconds=21 + 5.6 * ((41 / 31) ** 2 - 1) + 10.9),
     # every size of lab 7 is the same at gpu as at cpu
     "07": Lab(other_seconds=61),
-    # e8ace62e: one hop run of 10,000; 0bae8651: 10 seeds × ring and grid ×
-    # 3 methods × 10,000
+    # e8ace62e: one hop run; 0bae8651/165061fe: per method, the 10 seeds
+    # of the ring and of the grid as one vmapped ensemble each;
+    # 020cec0d: PacGAN4's 10 seeds on the ring.
     "08": Lab(
         work=(
-            # the hop run, then 10 seeds × 2 targets per method
-            Work("2D GAN k=1", 1, 10_000),
-            Work("2D GAN k=1", 20, 10_000, seeds=20),
-            Work("2D GAN k=3", 20, 10_000, seeds=20),
-            Work("2D PacGAN2", 20, 10_000, seeds=20),
+            Work("2D GAN k=1", 1, LAB8_ITERATIONS),
+            Work("2D GAN k=1, 10 seeds vmapped", 2, LAB8_ITERATIONS, 10),
+            Work("2D GAN k=3, 10 seeds vmapped", 2, LAB8_ITERATIONS, 10),
+            Work("2D PacGAN2, 10 seeds vmapped", 2, LAB8_ITERATIONS, 10),
+            Work("2D PacGAN4, 10 seeds vmapped", 1, LAB8_ITERATIONS, 10),
         ),
         other_seconds=172 - 156.9 - 7.6,
     ),
@@ -484,24 +529,25 @@ LABS = {
     ),
     # device="cpu" (cell dc4fbb66), and every size as at cpu
     "10": Lab(other_seconds=245),
-    # 140da7cb: 4 seeds × 10,000; 81434a2d: smoothed 10,000; 0c350da8:
-    # Fashion 6,000; each conditional run gets its baseline's seconds
-    # (written as baseline iterations) after a 3 + 200 timing run; CPU:
-    # b940030d 3 fits × 1,000, 7b96c518 quantile fit 1,500 and 2 × (1,000
-    # D steps + 2,000 iterations at k = 5). Classifier: 2 × 22,000 set-up,
-    # 9 × 2,000 samples, 2 × 2,000 agreement, 10,000 + 2 × 10,000 test.
+    # 140da7cb: 8 seeds × LAB11_ITERATIONS for the baseline (26e868ae),
+    # the same for the smoothed recipe (81434a2d), one Fashion baseline
+    # (0c350da8); each conditional run (8 MNIST, 1 Fashion) gets its
+    # baseline's seconds, written as baseline iterations, after a 3 + 200
+    # timing run (42263358). CPU: b940030d 3 fits × 1,000, 7b96c518
+    # quantile fit 1,500 and 2 × (1,000 D steps + 2,000 iterations at k = 5).
+    # Classifier: 2 × 22,000 set-up, 19 × 2,000 samples, 2 × 2,000
+    # agreement, 10,000 + 2 × 10,000 test.
     "11": Lab(
         work=(
-            Work("DCGAN m=64", 4, 10_000, seeds=4),
-            Work("DCGAN m=64", 1 + 1, 10_000),
-            Work("DCGAN m=64", 1 + 1, 6_000),
+            Work("DCGAN m=64", 8 + 8 + 1, LAB11_ITERATIONS),
+            Work("DCGAN m=64", 8 + 1, LAB11_ITERATIONS),
             Work("cond. DCGAN m=64", 2, 203),
             Work("fit_discriminator (CPU)", 3, 1_000),
             Work("quantile fit (CPU)", 1, 1_500),
             Work("gan1d D step (CPU)", 2, 1_000),
             Work("gan1d k=5 (CPU)", 2, 2_000),
         ),
-        classifier_images=44_000 + 18_000 + 4_000 + 30_000,
+        classifier_images=44_000 + 38_000 + 4_000 + 30_000,
         other_seconds=1027
         - 264.6
         - 250.1
@@ -512,23 +558,25 @@ LABS = {
         - 9.3
         - 15.6,
     ),
-    # b0d394af: 4 seeds × (BN, VBN) × 6,000 at m = 16; 3ce40aa8: 3,000 G
-    # steps, baseline 6 seeds, k = 2, k = 5, wide D 4 seeds each (log every
-    # 5). G minibatches: Σ_m 16,384/m + 1,024 (e810ad18), 8 × (1,024 +
-    # 256) (6817c824). Classifier: 10,000 + 18 × 7 × 1,000 probes + 18 ×
-    # 5,000 final + 8 × 16,384 + 8 × 4,096 + 8 × 16,384 coupling features.
+    # b0d394af: 8 seeds × (BN, VBN) × LAB12_SMALL at m = 16; 3ce40aa8:
+    # LAB12_STEPS G steps for 8 seeds of each of 4 variants (log every 5).
+    # G minibatches: Σ_m 16,384/m + 1,024 (e810ad18), 8 × (1,024 + 256)
+    # (6817c824). Classifier: 10,000 + 32 × 7 × 1,000 probes + 32 × 5,000
+    # final + 16 × 4,096 judged + 8 × 16,384 + 8 × 4,096 + 8 × 16,384
+    # coupling features.
     "12": Lab(
         work=(
-            Work("DCGAN m=16", 4, 6_000, seeds=4),
-            Work("DCGAN m=16 VBN", 4, 6_000, seeds=4),
-            Work("DCGAN m=64 k=1", 6, 3_000, seeds=6),
-            Work("DCGAN m=64 k=2", 4, 3_000, seeds=4),
-            Work("DCGAN m=64 k=5", 4, 3_000, seeds=4),
-            Work("DCGAN m=64 wide D", 4, 3_000, seeds=4),
+            Work("DCGAN m=16", 8, LAB12_SMALL),
+            Work("DCGAN m=16 VBN", 8, LAB12_SMALL),
+            Work("DCGAN m=64 k=1", 8, LAB12_STEPS),
+            Work("DCGAN m=64 k=2", 8, LAB12_STEPS),
+            Work("DCGAN m=64 k=5", 8, LAB12_STEPS),
+            Work("DCGAN m=64 wide D", 8, LAB12_STEPS),
         ),
         classifier_images=10_000
-        + 18 * 7 * 1_000
-        + 18 * 5_000
+        + 32 * 7 * 1_000
+        + 32 * 5_000
+        + 16 * 4_096
         + 8 * (16_384 + 4_096 + 16_384),
         coupling_batches=sum(16_384 // m for m in (2, 4, 8, 16, 32, 64, 128))
         + 1_024
@@ -566,21 +614,22 @@ def estimate(
     card: Card,
     launch_us: float,
     half: bool = False,
-    batched: bool = False,
 ) -> Estimate:
     """T of ``lab`` on ``card``: Σ runs · iterations · per-iteration T.
 
-    With ``batched``, the ``seeds`` runs of a work item train as one vmapped
-    model: the launches of one run, the FLOPs and bytes of all.
+    A vmapped ensemble's ops cost ``VMAP_HOST_FACTOR`` times c each: vmap
+    adds host work per op (its batching rules run in the dispatcher).
     """
     result = Estimate(cpu=lab.other_seconds)
     for work in lab.work:
+        config = CONFIGS[work.config]
         c, n = counts[work.config], work.runs * work.iterations
-        if not CONFIGS[work.config].on_gpu:
+        if not config.on_gpu:
             result.cpu += n * c.cpu_seconds
             continue
-        launch, device = seconds_on(card, c, launch_us, half)
-        result.launch += n * launch / (work.seeds if batched else 1)
+        factor = VMAP_HOST_FACTOR[0] if config.vmapped else 1.0
+        launch, device = seconds_on(card, c, launch_us * factor, half)
+        result.launch += n * launch
         result.device += n * device
     for config, calls in (
         ("classifier, 1,000 images", math.ceil(lab.classifier_images / 1e3)),
@@ -592,10 +641,52 @@ def estimate(
     return result
 
 
+def tiny_trainer(seed: int):
+    """A 2 → 4 → 2 GAN at m = 4: its step is all host overhead."""
+    from gan_lib.nn import MLPDiscriminator, MLPGenerator
+    from gan_lib.training import Trainer, adam
+
+    torch.manual_seed(seed)
+    trainer = Trainer(
+        MLPGenerator(latent_dim=2, data_dim=2, hidden=4),
+        MLPDiscriminator(data_dim=2, hidden=4),
+        torch.randn(100, 2),
+        batch_size=4,
+        g_optimizer=adam(1e-3, (0.5, 0.999)),
+        d_optimizer=adam(1e-3, (0.5, 0.999)),
+        log_every=50,
+        device="cpu",
+        seed=seed,
+    )
+    return cuda_like(trainer)
+
+
+def measure_vmap_host_factor(seeds: int = 10) -> tuple[float, float, float]:
+    """(factor, µs per kernel op plain, µs per kernel op vmapped).
+
+    The host time per kernel op of a ``seeds``-seed vmapped ensemble over a
+    plain run's, on networks so small that the time is host overhead.
+    """
+    from gan_lib.training import stack_trainers
+
+    plain = tiny_trainer(0).step
+    ensemble = stack_trainers([tiny_trainer(s) for s in range(seeds)]).step
+    per_op = []
+    for step in (plain, ensemble):
+        counts = measure(step, 300, rounds=TIMING_ROUNDS)
+        per_op.append(1e6 * counts.cpu_seconds / counts.kernels)
+    return per_op[1] / per_op[0], per_op[0], per_op[1]
+
+
+# Set by measure_all (1.6 on this machine: 14.2 against 8.9 µs per op)
+VMAP_HOST_FACTOR = [1.6, math.nan, math.nan]
+
+
 # ------------------------------------------------------------- reporting
 def measure_all() -> dict[str, Counts]:
     """Counts of every configuration, built and run on this CPU."""
     torch.set_num_threads(1)
+    VMAP_HOST_FACTOR[:] = measure_vmap_host_factor()
     # timed: what runs on the CPU whatever the card, and the check of c
     return {
         name: measure(
@@ -660,16 +751,18 @@ def lab_table(counts: dict[str, Counts]) -> list[str]:
     lines = [
         "| lab | GPU runs × iterations | CPU-side | kernel ops/it "
         "| MFLOP/it | T4 min (8–20 µs) | A100 min (8–20 µs) "
-        "| ≤ 15 on T4 | ≤ 5 on A100 | dominant | seeds vmapped: T4 / A100 "
-        "min at 20 µs |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- "
-        "| ---: |",
+        "| ≤ 15 on T4 | ≤ 5 on A100 | dominant |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for name, lab in LABS.items():
         gpu = [w for w in lab.work if CONFIGS[w.config].on_gpu]
-        runs = sum(w.runs for w in gpu)
-        its = sum(w.runs * w.iterations for w in gpu)
+        runs = sum(w.runs * w.seeds for w in gpu)
+        its = sum(w.runs * w.seeds * w.iterations for w in gpu)
         work = f"{runs} runs, {its:,} it." if gpu else "none"
+        if any(CONFIGS[w.config].vmapped for w in gpu):
+            alone = sum(w.runs for w in gpu if w.seeds == 1)
+            stacks = sum(w.runs for w in gpu if w.seeds > 1)
+            work += f" ({stacks} vmapped ensembles, {alone} alone)"
         minutes, verdicts = {}, []
         for card_name, card in CARDS.items():
             pair = [
@@ -680,17 +773,12 @@ def lab_table(counts: dict[str, Counts]) -> list[str]:
             verdicts.append(verdict(*pair, budget))
         high = estimate(lab, counts, CARDS["T4"], LAUNCH_US[1])
         cpu = high.cpu / 60
-        batched = [
-            estimate(lab, counts, card, LAUNCH_US[1], batched=True).total / 60
-            for card in CARDS.values()
-        ]
         lines.append(
             f"| {name} | {work} | {cpu:.1f} min "
             f"| {span([counts[w.config].kernels for w in gpu], 1)} "
             f"| {span([counts[w.config].flops for w in gpu], 1e6, 1)} "
             f"| {span(minutes['T4'], 1, 1)} | {span(minutes['A100'], 1, 1)} "
-            f"| {verdicts[0]} | {verdicts[1]} | {high.dominant()} "
-            f"| {batched[0]:.1f} / {batched[1]:.1f} |"
+            f"| {verdicts[0]} | {verdicts[1]} | {high.dominant()} |"
         )
     return lines
 
@@ -756,6 +844,12 @@ def report(counts: dict[str, Counts], seconds: float) -> str:
         f"{seconds:.0f} s.",
         "",
         calibration(counts[CHECK]),
+        "",
+        "vmap's host overhead, measured here on a 2 → 4 → 2 GAN at m = 4 "
+        "(a step that is all host work): "
+        f"{VMAP_HOST_FACTOR[1]:.1f} µs per kernel op for one run, "
+        f"{VMAP_HOST_FACTOR[2]:.1f} µs for 10 seeds vmapped, so a vmapped "
+        f"op is charged {VMAP_HOST_FACTOR[0]:.2f} × c above.",
     ]
     return "\n".join(parts) + "\n"
 
