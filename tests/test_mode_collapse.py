@@ -9,6 +9,7 @@ around those values.
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -153,3 +154,26 @@ def test_train_and_sample_keeps_what_evaluate_scores():
     trainer.train(5, progress=False)
     assert run.seed == 1 and run.samples.shape == (2_500, 2)
     assert (run.coverage.counts == evaluate(trainer, RING).counts).all()
+
+
+def test_train_and_sample_batched_gives_the_runs_one_by_one():
+    options = dict(packs_per_batch=16, device="cpu")
+    apart = train_and_sample(
+        RING,
+        Method("PacGAN2", pack_size=2),
+        [3, 4],
+        20,
+        batched=False,
+        **options,
+    )
+    together = train_and_sample(
+        RING,
+        Method("PacGAN2", pack_size=2),
+        [3, 4],
+        20,
+        batched=True,
+        **options,
+    )
+    for a, b in zip(apart, together, strict=True):
+        assert a.seed == b.seed
+        np.testing.assert_allclose(a.samples, b.samples, atol=1e-5)
