@@ -9,11 +9,20 @@
   the model files the book ships (``save_model``, ``load_into``).
 - ``precision``: the autocast type that fits the card (bfloat16, or float16
   with a loss scaler).
+- ``distributed``: the trainer on several GPUs under torchrun (DDP, one
+  process per device, SyncBatchNorm, rank-0 checkpoints).
 - ``ensemble``: the seeds of one configuration trained as one batched
   model (:func:`stack_trainers`), with the separate runs' numbers.
 """
 
-from gan_lib.training import checkpoint, ensemble, losses, precision, trainer
+from gan_lib.training import (
+    checkpoint,
+    distributed,
+    ensemble,
+    losses,
+    precision,
+    trainer,
+)
 from gan_lib.training.checkpoint import (
     MODEL_FILE_FORMAT,
     CheckpointMismatchError,
@@ -27,6 +36,14 @@ from gan_lib.training.checkpoint import (
     save_model,
     set_global_rng_states,
     signature_mismatch,
+)
+from gan_lib.training.distributed import (
+    DistributedTrainer,
+    Process,
+    init_distributed,
+    launched_by_torchrun,
+    process_group,
+    rank_seed,
 )
 from gan_lib.training.ensemble import SeedEnsemble, stack_trainers
 from gan_lib.training.losses import (
@@ -97,6 +114,13 @@ __all__ = [
     "save_model",
     "read_checkpoint",
     "load_into",
+    "distributed",
+    "Process",
+    "launched_by_torchrun",
+    "init_distributed",
+    "rank_seed",
+    "DistributedTrainer",
+    "process_group",
     "ensemble",
     "SeedEnsemble",
     "stack_trainers",

@@ -1,0 +1,77 @@
+"""Run by tests/test_distributed.py under torchrun with two gloo processes.
+
+Usage: torchrun --standalone --nproc_per_node 2 tests/distributed_worker.py OUT
+
+Writes, per rank r, OUT/rank{r}.pt: the players' weights after one step,
+after three steps, and after 2 + 2 steps resumed from a checkpoint beside
+4 uninterrupted steps.
+"""
+
+import sys
+from pathlib import Path
+
+import torch
+
+from gan_lib.nn import MLPDiscriminator, MLPGenerator
+from gan_lib.training import adam
+from gan_lib.training.distributed import DistributedTrainer, process_group
+
+SEED, M = 0, 8
+
+
+def data() -> torch.Tensor:
+    return 2.0 + torch.randn(
+        256, 1, generator=torch.Generator().manual_seed(7)
+    )
+
+
+def build() -> DistributedTrainer:
+    torch.manual_seed(SEED)  # the same initial weights on every rank
+    return DistributedTrainer(
+        MLPGenerator(2, 1, hidden=8),
+        MLPDiscriminator(1, hidden=8),
+        data(),
+        batch_size=M,
+        g_optimizer=adam(1e-2),
+        d_optimizer=adam(1e-2),
+        log_every=1,
+        device="cpu",
+        seed=SEED,
+    )
+
+
+def weights(trainer: DistributedTrainer) -> dict:
+    return {
+        "generator": {
+            k: v.clone() for k, v in trainer.generator.state_dict().items()
+        },
+        "discriminator": {
+            k: v.clone() for k, v in trainer.discriminator.state_dict().items()
+        },
+    }
+
+
+def main(out: Path) -> None:
+    torch.set_num_threads(1)
+    with process_group("gloo") as process:
+        result = {}
+        trainer = build()
+        trainer.step()
+        result["one_step"] = weights(trainer)
+        trainer.train(2, progress=False)
+        result["three_steps"] = weights(trainer)
+        straight = build()
+        straight.train(4, progress=False)
+        result["straight"] = weights(straight)
+        first = build()
+        first.train(2, progress=False, checkpoint_path=out / "run.pt")
+        resumed = build()
+        resumed.load_checkpoint(out / "run.pt")
+        resumed.train(2, progress=False)
+        result["resumed"] = weights(resumed)
+        result["resumed_iteration"] = resumed.iteration
+        torch.save(result, out / f"rank{process.rank}.pt")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

@@ -1,0 +1,149 @@
+"""Two gloo processes under torchrun train as one process on both batches.
+
+``tests/distributed_worker.py`` runs a ``DistributedTrainer`` on two CPU
+processes; here one plain ``Trainer`` takes the same steps on the
+concatenated batch (each rank's data points and codes, drawn from that
+rank's own stream) and must reach the same weights, to float rounding.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from gan_lib.nn import MLPDiscriminator, MLPGenerator
+from gan_lib.nn.noise import draw_noise
+from gan_lib.training import Trainer, adam
+from gan_lib.training.distributed import (
+    DistributedTrainer,
+    init_distributed,
+    launched_by_torchrun,
+    rank_seed,
+)
+
+WORKER = Path(__file__).with_name("distributed_worker.py")
+SEED, M, WORLD = 0, 8, 2
+
+
+class ConcatenatedBatches(Trainer):
+    """One process that draws each rank's batch from that rank's stream."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.streams = [
+            torch.Generator().manual_seed(rank_seed(SEED, r))
+            for r in range(WORLD)
+        ]
+
+    def data_batch(self, m):
+        per_rank = m // WORLD
+        return torch.cat(
+            [
+                self.data[
+                    torch.randint(len(self.data), (per_rank,), generator=g)
+                ]
+                for g in self.streams
+            ]
+        )
+
+    def noise_batch(self, m):
+        shape = (m // WORLD, *self.latent_shape)
+        return torch.cat(
+            [draw_noise(shape, self.noise, g) for g in self.streams]
+        )
+
+
+def single_process_reference(steps: int) -> dict:
+    torch.manual_seed(SEED)
+    data = 2.0 + torch.randn(
+        256, 1, generator=torch.Generator().manual_seed(7)
+    )
+    trainer = ConcatenatedBatches(
+        MLPGenerator(2, 1, hidden=8),
+        MLPDiscriminator(1, hidden=8),
+        data,
+        batch_size=WORLD * M,
+        g_optimizer=adam(1e-2),
+        d_optimizer=adam(1e-2),
+        log_every=1,
+        device="cpu",
+        seed=SEED,
+    )
+    trainer.train(steps, progress=False)
+    return {
+        "generator": trainer.generator.state_dict(),
+        "discriminator": trainer.discriminator.state_dict(),
+    }
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory) -> list[dict]:
+    out = tmp_path_factory.mktemp("distributed")
+    env = os.environ | {"OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    command = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc_per_node={WORLD}",
+        str(WORKER),
+        str(out),
+    ]
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [torch.load(out / f"rank{r}.pt") for r in range(WORLD)]
+
+
+def assert_same_weights(a: dict, b: dict, atol: float = 1e-6) -> None:
+    for role in ("generator", "discriminator"):
+        assert a[role].keys() == b[role].keys()
+        for key in a[role]:
+            torch.testing.assert_close(
+                a[role][key], b[role][key], atol=atol, rtol=0
+            )
+
+
+@pytest.mark.parametrize("steps, key", [(1, "one_step"), (3, "three_steps")])
+def test_distributed_steps_equal_one_process_on_the_concatenated_batch(
+    ranks, steps, key
+):
+    reference = single_process_reference(steps)
+    for rank in ranks:  # every rank holds the same weights
+        assert_same_weights(rank[key], reference)
+
+
+def test_distributed_run_resumes_exactly_from_rank_0s_checkpoint(ranks):
+    for rank in ranks:
+        assert rank["resumed_iteration"] == 4
+        assert_same_weights(rank["resumed"], rank["straight"], atol=0)
+
+
+def test_ranks_draw_from_different_streams():
+    seeds = {rank_seed(s, r) for s in range(4) for r in range(4)}
+    assert len(seeds) == 16  # seed + rank would give 7
+    first = torch.randn(
+        4, generator=torch.Generator().manual_seed(rank_seed(0, 0))
+    )
+    second = torch.randn(
+        4, generator=torch.Generator().manual_seed(rank_seed(0, 1))
+    )
+    assert not torch.equal(first, second)
+    assert np.isfinite(rank_seed(2**40, 3))
+
+
+def test_without_torchrun_the_errors_say_how_to_launch(monkeypatch):
+    for key in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    assert not launched_by_torchrun()
+    with pytest.raises(RuntimeError, match="torchrun --nproc_per_node"):
+        init_distributed()
+    with pytest.raises(RuntimeError, match="init_distributed"):
+        DistributedTrainer(
+            MLPGenerator(2, 1), MLPDiscriminator(1), torch.randn(8, 1)
+        )
