@@ -15,13 +15,19 @@
   (Chapter 7).
 - ``verdicts``: seed-level verdicts (Welch's t, equivalence within a
   margin) and their simulated false-positive rates (Chapters 8–12).
+- ``distortion``: PSNR and SSIM (Wang et al. 2004) of reconstructions,
+  per image.
+- ``content``: SRGAN's content loss on a reference classifier's features
+  (Ledig et al. 2017).
 """
 
 from gan_lib.evaluation import (
     classifier,
+    content,
     cost_gradients,
     coupling,
     coverage,
+    distortion,
     latent,
     sample_quality,
     verdicts,
@@ -37,6 +43,11 @@ from gan_lib.evaluation.classifier import (
     load_reference_classifier,
     reference_checkpoint,
     train_classifier,
+)
+from gan_lib.evaluation.content import (
+    FEATURE_LAYERS,
+    ClassifierFeatures,
+    content_loss,
 )
 from gan_lib.evaluation.cost_gradients import (
     CostNoiseReading,
@@ -77,6 +88,13 @@ from gan_lib.evaluation.coverage import (
     mode_coverage,
     nearest_modes,
     reverse_kl_to_uniform,
+)
+from gan_lib.evaluation.distortion import (
+    K1,
+    K2,
+    gaussian_window,
+    psnr,
+    ssim,
 )
 from gan_lib.evaluation.latent import (
     ATTRIBUTES,
@@ -217,4 +235,14 @@ __all__ = [
     "compare_paired",
     "false_positive_rate",
     "paired_false_positive_rate",
+    "distortion",
+    "K1",
+    "K2",
+    "psnr",
+    "gaussian_window",
+    "ssim",
+    "content",
+    "FEATURE_LAYERS",
+    "ClassifierFeatures",
+    "content_loss",
 ]

@@ -15,6 +15,12 @@
 - ``modes``: ``evaluating``, eval mode while a model is measured.
 - ``stacked``: S copies of one network run as one batched module, so the
   seeds of an experiment train in the launches of one run.
+- ``superres``: SRGAN's players scaled down to 7×7 → 28×28 (Ledig et al.
+  2017), the average-pooled low-resolution images and the bicubic baseline.
+- ``unet``: pix2pix's U-Net generator, image to image, with skips and
+  dropout as its noise (Isola et al. 2017).
+- ``patchgan``: pix2pix's conditional PatchGAN discriminator, a logit per
+  patch, and its receptive field.
 """
 
 from gan_lib.nn import (
@@ -26,7 +32,10 @@ from gan_lib.nn import (
     noise,
     normalization,
     packing,
+    patchgan,
     stacked,
+    superres,
+    unet,
 )
 from gan_lib.nn.conditional import (
     ConditionalDCGANDiscriminator,
@@ -64,7 +73,22 @@ from gan_lib.nn.normalization import (
     set_reference_batch,
 )
 from gan_lib.nn.packing import PackedDiscriminator, packed_batch_size
+from gan_lib.nn.patchgan import (
+    PATCH_LAYERS,
+    LayerSpec,
+    PatchDiscriminator,
+    logit_map_size,
+    receptive_field,
+)
 from gan_lib.nn.stacked import StackedModule
+from gan_lib.nn.superres import (
+    ResidualBlock,
+    SRDiscriminator,
+    SRGenerator,
+    bicubic_upsample,
+    downsample,
+)
+from gan_lib.nn.unet import TestTimeDropout, UNetGenerator
 
 __all__ = [
     "noise",
@@ -111,4 +135,19 @@ __all__ = [
     "replace_batch_norm",
     "packed_batch_size",
     "PackedDiscriminator",
+    "superres",
+    "downsample",
+    "bicubic_upsample",
+    "ResidualBlock",
+    "SRGenerator",
+    "SRDiscriminator",
+    "unet",
+    "TestTimeDropout",
+    "UNetGenerator",
+    "patchgan",
+    "LayerSpec",
+    "PATCH_LAYERS",
+    "receptive_field",
+    "logit_map_size",
+    "PatchDiscriminator",
 ]
