@@ -1,12 +1,14 @@
 """Run by tests/test_distributed.py under torchrun with two gloo processes.
 
 Usage: torchrun --standalone --nproc_per_node 2 tests/distributed_worker.py OUT
+[BACKEND]; BACKEND is gloo (CPU processes, the default) or nccl (one GPU each).
 
 Writes, per rank r, OUT/rank{r}.pt: the players' weights after one step,
 after three steps, and after 2 + 2 steps resumed from a checkpoint beside
 4 uninterrupted steps.
 """
 
+import functools
 import sys
 from pathlib import Path
 
@@ -25,7 +27,7 @@ def data() -> torch.Tensor:
     )
 
 
-def build() -> DistributedTrainer:
+def build_on(device: str | None) -> DistributedTrainer:
     torch.manual_seed(SEED)  # the same initial weights on every rank
     return DistributedTrainer(
         MLPGenerator(2, 1, hidden=8),
@@ -35,7 +37,7 @@ def build() -> DistributedTrainer:
         g_optimizer=adam(1e-2),
         d_optimizer=adam(1e-2),
         log_every=1,
-        device="cpu",
+        device=device,
         seed=SEED,
     )
 
@@ -43,17 +45,21 @@ def build() -> DistributedTrainer:
 def weights(trainer: DistributedTrainer) -> dict:
     return {
         "generator": {
-            k: v.clone() for k, v in trainer.generator.state_dict().items()
+            k: v.detach().cpu().clone()
+            for k, v in trainer.generator.state_dict().items()
         },
         "discriminator": {
-            k: v.clone() for k, v in trainer.discriminator.state_dict().items()
+            k: v.detach().cpu().clone()
+            for k, v in trainer.discriminator.state_dict().items()
         },
     }
 
 
-def main(out: Path) -> None:
+def main(out: Path, backend: str) -> None:
     torch.set_num_threads(1)
-    with process_group("gloo") as process:
+    with process_group(backend) as process:
+        device = "cpu" if backend == "gloo" else None  # None: own GPU
+        build = functools.partial(build_on, device)
         result = {}
         trainer = build()
         trainer.step()
@@ -74,4 +80,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "gloo")
