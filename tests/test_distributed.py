@@ -169,3 +169,43 @@ def test_nccl_steps_equal_one_gpu_on_the_concatenated_batch(tmp_path):
         # cuBLAS may sum in another order on each card: rounding, not 0
         assert_same_weights(rank["three_steps"], reference, atol=1e-5)
         assert_same_weights(rank["resumed"], rank["straight"], atol=0)
+
+
+def test_celeba_command_trains_checkpoints_and_resumes_on_two_processes(
+    tmp_path,
+):
+    """The README's multi-GPU command, on two gloo processes, with random
+    images in place of the faces (--synthetic: the wiring, not a result)."""
+    checkpoint = tmp_path / "faces.pt"
+
+    def run(iterations: int) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            f"--nproc_per_node={WORLD}",
+            "-m",
+            "gan_lib.experiments.celeba_dcgan",
+            "--synthetic",
+            f"--iterations={iterations}",
+            "--image-size=32",
+            "--width=4",
+            "--batch-size=4",
+            "--checkpoint-every=1",
+            f"--checkpoint={checkpoint}",
+        ]
+        env = os.environ | {"OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    run(2)
+    first = torch.load(checkpoint, weights_only=False)
+    assert first["iteration"] == 2
+    assert first["config"]["world_size"] == WORLD
+    assert len(first["rng"]["ranks"]) == WORLD
+    run(3)  # the same command, one more iteration: resumes at 2
+    assert torch.load(checkpoint, weights_only=False)["iteration"] == 3
+    assert checkpoint.with_suffix(".png").stat().st_size > 0

@@ -20,6 +20,8 @@ mean one chapter's set-up each.
   classifiers (the classifiers are :mod:`gan_lib.evaluation.classifier`).
 - ``recipes``: the one DCGAN baseline of Chapters 11–12, each tip a named
   change to it.
+- ``celeba_dcgan``: the full-size DCGAN on CelebA 64×64, on one GPU or
+  several under torchrun (no chapter runs it; the README shows how).
 """
 
 # The modules are not imported here: `from gan_lib.experiments import gan1d`
@@ -36,4 +38,5 @@ __all__ = [
     "pretrained",
     "recipes",
     "reference_classifiers",
+    "celeba_dcgan",
 ]
