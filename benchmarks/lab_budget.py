@@ -387,6 +387,7 @@ class Config:
 
 CONFIGS = {
     "gan1d k=5": Config(functools.partial(gan1d_step, 5, "adam"), 20),
+    "gan1d k=1": Config(functools.partial(gan1d_step, 1, "adam"), 20),
     "gan1d k=1 SGD": Config(
         functools.partial(gan1d_step, 1, "sgd_momentum"), 20
     ),
@@ -490,6 +491,8 @@ LABS = {
             Work("gan1d k=5", 1, 4_000),
             Work("gan1d k=1 SGD", 2, 100),
             Work("gan1d D step (CPU)", 1, 1_000),
+            # 839d5267/8ad8c509: 8 seeds × 2 protocols × 4,000 at k = 1
+            Work("gan1d k=1", 16, 4_000),
         ),
         other_seconds=26 - 12.0 - 1.0,
     ),
