@@ -32,7 +32,6 @@ from collections.abc import Sequence
 import torch
 
 from gan_lib.nn.modes import evaluating
-from gan_lib.nn.noise import draw_noise
 from gan_lib.nn.stacked import StackedModule
 from gan_lib.training.trainer import OptimizerFactory, Trainer
 
@@ -75,6 +74,7 @@ class SeedEnsemble(Trainer):
             g_optimizer=_optimizer_like(first.g_optimizer),
             d_optimizer=_optimizer_like(first.d_optimizer),
             noise=first.noise,
+            generator_extra_cost=first.extra_cost,
             latent_shape=first.latent_shape,
             fixed_noise=torch.stack([t.fixed_noise for t in trainers]),
             snapshot_at=first.snapshot_at,
@@ -90,10 +90,7 @@ class SeedEnsemble(Trainer):
     # ------------------------------------------------------------ sampling
     def noise_batch(self, m: int) -> torch.Tensor:
         """(S, m, *latent): seed s's next m codes from its own stream."""
-        shape = (m, *self.latent_shape)
-        return torch.stack(
-            [draw_noise(shape, self.noise, rng) for rng in self.rngs]
-        )
+        return torch.stack([self._draw_inputs(m, rng) for rng in self.rngs])
 
     def data_batch(self, m: int) -> torch.Tensor:
         """(S, m, ...): seed s's next m examples of its own data set."""
@@ -114,7 +111,7 @@ class SeedEnsemble(Trainer):
     def sample(self, n: int, seed: int = 0) -> torch.Tensor:
         """(S, n, ...): each seed's G on the same n codes, in eval mode."""
         stream = torch.Generator(device=self.device).manual_seed(seed)
-        z = draw_noise((n, *self.latent_shape), self.noise, stream)
+        z = self._draw_inputs(n, stream)
         with evaluating(self.generator):
             return self.generator.shared(z)
 
@@ -127,6 +124,14 @@ class SeedEnsemble(Trainer):
     def _generator_cost(self, fake):
         cost, logits = super()._generator_cost(fake)
         return cost * len(self.seeds), logits
+
+    def _with_extra_cost(self, cost, z, fake):
+        # cost is already the sum over seeds; the extra terms' mean over
+        # seeds times S is their sum. Recorded: the mean over seeds.
+        total, extra = super()._with_extra_cost(cost, z, fake)
+        if extra is None:
+            return total, None
+        return total + extra * (len(self.seeds) - 1), extra
 
     def _step_stats(self, record, loss, model, **logits):
         stats = super()._step_stats(record, loss, model, **logits)

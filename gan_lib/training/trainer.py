@@ -62,6 +62,12 @@ The interface, besides the constructor (see :class:`Trainer`):
 - ``sgd_momentum(lr, momentum)`` (the 2014 paper) and ``adam(lr, betas)``
   (DCGAN) build optimisers from parameters.
 
+Games beyond noise → sample use two openings, not a second Algorithm 1:
+``noise=`` may be a callable ``noise(m, generator)`` that draws G's inputs
+(pix2pix's input images), and ``generator_extra_cost=extra`` adds
+``extra(G, z, G(z))`` to J⁽ᴳ⁾ (pix2pix's λ‖y − G(x)‖₁, CycleGAN's cycle
+loss), recorded as ``g_extra``.
+
 Snapshots, probes and ``sample`` run the networks in eval mode (batch norm
 on its running averages, dropout off) and restore each module's mode after:
 a sample is G(z) alone, and measuring changes no parameter or buffer.
@@ -147,6 +153,10 @@ HISTORY_KEYS = (
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 Probe = Callable[[nn.Module, nn.Module], dict[str, torch.Tensor]]
+# G's inputs drawn by the caller's rule: m of them, with the trainer's stream
+InputSampler = Callable[[int, torch.Generator], torch.Tensor]
+# Terms added to J⁽ᴳ⁾ beside the adversarial cost: extra(G, z, G(z))
+ExtraCost = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class DataSampler(Protocol):
@@ -296,7 +306,9 @@ class Trainer:
 
     Args:
         generator: G, mapping z of shape (m, *latent_shape) to m examples.
-        discriminator: D, mapping m examples to m logits, shape (m,).
+        discriminator: D, mapping m examples to their logits: shape (m,),
+            or a map per example such as PatchGAN's (m, 1, h, w); the
+            costs average over every logit.
         data: a tensor of examples, shape (N, *example_shape), e.g. (N, 1)
             for 1D points, (N, 2) for 2D mixtures, (N, C, H, W) for images;
             it is moved once to the device and sampled by random index with
@@ -318,7 +330,13 @@ class Trainer:
             ``adam()`` (the default) or ``sgd_momentum()``.
         d_optimizer: the same for D.
         noise: the prior p_z: ``"normal"`` (standard normal) or
-            ``"uniform"`` (on [−1, 1]).
+            ``"uniform"`` (on [−1, 1]); or a callable ``noise(m, generator)``
+            that draws G's m inputs with the trainer's stream, for games
+            whose G starts from something other than noise (pix2pix's input
+            images, SRGAN's low-resolution ones).
+        generator_extra_cost: ``extra(generator, z, fake) -> scalar``, terms
+            added to J⁽ᴳ⁾ beside the adversarial cost (pix2pix's λ‖y −
+            G(x)‖₁, CycleGAN's cycle loss); recorded as ``g_extra``.
         latent_shape: the shape of one z; by default the generator's
             ``latent_shape``, or ``(latent_dim,)``.
         fixed_noise: the z of every snapshot, shape (n, *latent_shape); by
@@ -355,7 +373,8 @@ class Trainer:
         fake_label: float = 0.0,
         g_optimizer: OptimizerFactory | None = None,
         d_optimizer: OptimizerFactory | None = None,
-        noise: str = "normal",
+        noise: str | InputSampler = "normal",
+        generator_extra_cost: ExtraCost | None = None,
         latent_shape: Sequence[int] | None = None,
         fixed_noise: torch.Tensor | None = None,
         snapshot_size: int = 512,
@@ -375,10 +394,11 @@ class Trainer:
         _check_positive_int("log_every", log_every)
         _check_positive_int("snapshot_size", snapshot_size)
         check_labels(real_label, fake_label)
-        if noise not in NOISE_PRIORS:
+        if not callable(noise) and noise not in NOISE_PRIORS:
             raise ValueError(
                 f"Unknown noise prior {noise!r}. "
-                f"Valid priors: {', '.join(NOISE_PRIORS)}."
+                f"Valid priors: {', '.join(NOISE_PRIORS)}, or a callable "
+                "noise(m, generator) that draws G's inputs."
             )
         # Raises on an unknown name, before anything is built.
         self.cost = generator_cost_by_name(generator_cost)
@@ -403,7 +423,13 @@ class Trainer:
         g_optimizer, d_optimizer = g_optimizer or adam(), d_optimizer or adam()
         self.g_optimizer = g_optimizer(self.generator.parameters())
         self.d_optimizer = d_optimizer(self.discriminator.parameters())
-        self.latent_shape = _latent_shape(generator, latent_shape)
+        self.extra_cost = generator_extra_cost
+        self.latent_shape = (
+            _latent_shape(generator, latent_shape)
+            if latent_shape is not None or not callable(noise)
+            # the shape of one input, from one throwaway draw
+            else tuple(self._draw_inputs(1, self._throwaway()).shape[1:])
+        )
         self.data = _prepare_data(data, self.device)
         self.seed = int(seed)
         self.rng = torch.Generator(device=self.device).manual_seed(seed)
@@ -466,10 +492,13 @@ class Trainer:
         """
         # Fresh z, as Algorithm 1 says; the DCGAN tutorial reuses D's batch.
         z = self.noise_batch(self.batch_size)
-        cost, logits = self._generator_cost(self._generate(z))
-        return self._descend(
+        fake = self._generate(z)
+        cost, logits = self._generator_cost(fake)
+        cost, extra = self._with_extra_cost(cost, z, fake)
+        stats = self._descend(
             self.generator, self.g_optimizer, cost, record, **logits
         )
+        return stats | self._extra_stats(record, extra)
 
     def simultaneous_step(
         self, record: bool = False
@@ -494,6 +523,7 @@ class Trainer:
         # J⁽ᴳ⁾ cannot reach θ_D. Two forward passes keep the gradients apart.
         d_loss, d_logits = self._discriminator_cost(x, fake.detach())
         g_cost, g_logits = self._generator_cost(fake)
+        g_cost, extra = self._with_extra_cost(g_cost, z, fake)
         d_stats = self._gradient(
             self.discriminator, self.d_optimizer, d_loss, record, **d_logits
         )
@@ -505,7 +535,23 @@ class Trainer:
         # also break that pass, which reads the weights it changed).
         self._step(self.discriminator, self.d_optimizer, d_loss)
         self._step(self.generator, self.g_optimizer, g_cost)
-        return d_stats | g_stats
+        return d_stats | g_stats | self._extra_stats(record, extra)
+
+    def _with_extra_cost(
+        self, cost: torch.Tensor, z: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(J⁽ᴳ⁾ + extra terms, the extra terms), or (J⁽ᴳ⁾, None)."""
+        if self.extra_cost is None:
+            return cost, None
+        extra = self.extra_cost(self.generator, z, fake).float()
+        return cost + extra, extra
+
+    def _extra_stats(
+        self, record: bool, extra: torch.Tensor | None
+    ) -> dict[str, torch.Tensor]:
+        if not record or extra is None:
+            return {}
+        return {"g_extra": extra.detach()}
 
     def _discriminator_cost(
         self, x: torch.Tensor, fake: torch.Tensor
@@ -643,7 +689,17 @@ class Trainer:
     # ------------------------------------------------------------ sampling
     def noise_batch(self, m: int) -> torch.Tensor:
         """m draws of z ~ p_z on the device (normal, or uniform on [−1, 1])."""
-        return draw_noise((m, *self.latent_shape), self.noise, self.rng)
+        return self._draw_inputs(m, self.rng)
+
+    def _draw_inputs(self, m: int, stream: torch.Generator) -> torch.Tensor:
+        """m inputs of G: from the prior by name, or the caller's sampler."""
+        if callable(self.noise):
+            return self.noise(m, stream)
+        return draw_noise((m, *self.latent_shape), self.noise, stream)
+
+    def _throwaway(self) -> torch.Generator:
+        """A stream of its own, so the training stream is not touched."""
+        return torch.Generator(device=self.device).manual_seed(0)
 
     def data_batch(self, m: int) -> torch.Tensor:
         """m examples of the data, drawn with the trainer's generator.
@@ -668,7 +724,7 @@ class Trainer:
         G's buffers as they were.
         """
         stream = torch.Generator(device=self.device).manual_seed(seed)
-        z = draw_noise((n, *self.latent_shape), self.noise, stream)
+        z = self._draw_inputs(n, stream)
         with evaluating(self.generator):
             return self.generator(z)
 
@@ -716,7 +772,8 @@ class Trainer:
             "generator_cost": self.generator_cost_name,
             "real_label": float(self.real_label),
             "fake_label": float(self.fake_label),
-            "noise": self.noise,
+            "noise": _callable_name(self.noise),
+            "generator_extra_cost": _callable_name(self.extra_cost),
             "latent_shape": self.latent_shape,
             "seed": self.seed,
             "data_shape": data_shape,
@@ -1055,6 +1112,9 @@ class Trainer:
 
     def _record(self, stats: dict[str, torch.Tensor]) -> None:
         keys = HISTORY_KEYS[1:]
+        if "g_extra" in stats:  # the extra terms of J⁽ᴳ⁾, when there are any
+            keys += ("g_extra",)
+            self.history.records.setdefault("g_extra", [])
         # One stack, one .tolist(): a single device sync per row.
         values = torch.stack(
             [stats[key].float().to(self.device) for key in keys]
@@ -1121,7 +1181,7 @@ class Trainer:
             # A stream of its own, so that the training stream does not
             # depend on the snapshot size.
             stream = torch.Generator(device=self.device).manual_seed(seed + 1)
-            return draw_noise((size, *self.latent_shape), self.noise, stream)
+            return self._draw_inputs(size, stream)
         if tuple(fixed_noise.shape[1:]) != self.latent_shape:
             shape = ", ".join(map(str, self.latent_shape))
             raise ValueError(
@@ -1145,6 +1205,14 @@ _FIELD_NAMES = {
     "mixed_precision": "mixed precision in effect",
     "autocast_dtype": "the autocast type (float16 or bfloat16)",
 }
+
+
+def _callable_name(value: object) -> object:
+    """A name for a callable setting (a checkpoint stores it), else value."""
+    if value is None or not callable(value):
+        return value
+    name = getattr(value, "__qualname__", None) or type(value).__qualname__
+    return f"callable {getattr(value, '__module__', '?')}.{name}"
 
 
 def _same(a: object, b: object) -> bool:
