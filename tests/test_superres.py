@@ -8,6 +8,14 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
+from layer_tables import (
+    NAMED_ROW,
+    build,
+    calls_in_order,
+    check_row_words,
+    documented_tables,
+    row_shape,
+)
 from torch import nn
 
 from gan_lib.nn.superres import (
@@ -167,84 +175,29 @@ def test_discriminator_input_errors_say_what_to_pass():
 
 # --- the docstrings' layer tables are the modules' -------------------------
 
-# A model and its table in a docstring:
+# A model and its table in a docstring (read by tests/layer_tables.py):
 #     The book's model, ``SRGenerator(channels=32, blocks=4)``, on MNIST::
 #
 #         x         1 × 7²     the low-resolution image
 #         head     32 × 7²     conv 3×3; PReLU
-TABLE = re.compile(
-    r"``(?P<call>\w+\([^`]*\))``[^:]*::\n\n(?P<rows>(?: {8}.*\n)+)"
-)
-ROW = re.compile(
-    r" {8}(?P<name>[\w.]+)\s+(?P<channels>\d+)(?: × (?P<side>\d+)²)?"
-    r"\s*(?P<words>.*)"
-)
-NAMED_LAYERS = {
-    "PReLU": nn.PReLU,
-    "LeakyReLU": nn.LeakyReLU,
-    "Tanh": nn.Tanh,
-    "PixelShuffle": nn.PixelShuffle,
-    "BN": nn.BatchNorm2d,
-}
-
-
-def documented_models(cls):
-    """(constructor call, parsed rows) of each layer table of ``cls``."""
-    return [
-        (
-            table["call"],
-            [ROW.fullmatch(line) for line in table["rows"].splitlines()],
-        )
-        for table in TABLE.finditer(cls.__doc__)
-    ]
-
-
-def row_shape(row):
-    """(channels, side, side) for a map, (channels,) for a dense layer."""
-    channels = int(row["channels"])
-    if row["side"] is None:
-        return (channels,)
-    return (channels, int(row["side"]), int(row["side"]))
 
 
 def outputs_in_call_order(model, names, x):
     """(name, output shape) of the named submodules, in the order the
     forward pass calls them."""
-    seen = []
-    hooks = [
-        model.get_submodule(name).register_forward_hook(
-            lambda module, inputs, output, name=name: seen.append(
-                (name, tuple(output.shape[1:]))
-            )
-        )
-        for name in names
+    modules = [model.get_submodule(name) for name in names]
+    name_of = dict(zip(modules, names, strict=True))
+    return [
+        (name_of[module], output)
+        for module, _, output in calls_in_order(model, x, modules)
     ]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return seen
 
 
 def check_words(words, module):
-    """A row's words name the layers its submodule is built from."""
-    for conv in (m for m in module.modules() if isinstance(m, nn.Conv2d)):
-        kernel = f"conv {conv.kernel_size[0]}×{conv.kernel_size[1]}"
-        assert kernel in words, (words, conv)
-        if "stride" in words:
-            assert f"stride {conv.stride[0]}" in words, (words, conv)
-    for linear in (m for m in module.modules() if isinstance(m, nn.Linear)):
-        dense = f"dense {linear.in_features} to {linear.out_features}"
-        assert dense in words, (words, linear)
-    named = {name for name in NAMED_LAYERS if re.search(rf"\b{name}\b", words)}
-    built = {
-        name
-        for name, kind in NAMED_LAYERS.items()
-        if any(type(m) is kind for m in module.modules())
-    }
-    assert named == built, words
+    """A row's words name the layers its submodule is built from (the
+    generator's rows leave the stride out), and "n × (...)" is a stack of
+    n blocks."""
+    check_row_words(words, [module], stride_required=False)
     repeats = re.match(r"(\d+) × \(", words)
     if repeats:
         assert len(module) == int(repeats[1]), words
@@ -252,11 +205,10 @@ def check_words(words, module):
 
 @pytest.mark.parametrize("cls", [SRGenerator, SRDiscriminator])
 def test_docstring_tables_are_the_modules(cls):
-    tables = documented_models(cls)
+    tables = documented_tables(cls, NAMED_ROW)
     assert len(tables) == 2, "the book's model and the paper's"
     for call, rows in tables:
-        assert all(rows), f"a row of {call} does not parse"
-        model = eval(call, {cls.__name__: cls}).eval()
+        model = build(cls, call).eval()
         # the first row is the input
         x = torch.randn(2, *row_shape(rows[0]))
         names = [row["name"] for row in rows[1:]]

@@ -6,10 +6,16 @@ convention. The PatchGAN's receptive field, computed from the layer
 arithmetic, is the one measured by back-propagating from one logit.
 """
 
-import re
-
 import pytest
 import torch
+from layer_tables import (
+    build,
+    calls_in_order,
+    check_row_words,
+    conv_blocks,
+    documented_tables,
+    row_shape,
+)
 from torch import nn
 from torch.nn import functional as F
 
@@ -24,118 +30,57 @@ from gan_lib.nn.patchgan import (
 from gan_lib.nn.unet import TestTimeDropout, UNetGenerator
 from gan_lib.training.losses import discriminator_loss
 
-# The same table format as tests/test_players_read.py reads for DCGAN:
+# The same table format as DCGAN's, read by tests/layer_tables.py:
 #     ``UNetGenerator(width=32, depth=2)``::
 #
 #         e₁        32 × 14²    conv 4×4, stride 2; LeakyReLU
-TABLE = re.compile(
-    r"``(?P<call>\w+\([^`]*\))``[^:]*::\n\n(?P<rows>(?: {8}.*\n)+)"
-)
-ROW = re.compile(r"(?P<channels>\d+) × (?P<side>\d+)²\s*(?P<words>.*)")
-ACTIVATIONS = {"ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "Tanh": nn.Tanh}
-
-
-def documented_models(cls):
-    """(constructor call, [(channels, side, words)]) of each table."""
-    return [
-        (
-            table["call"],
-            [ROW.search(line).groups() for line in table["rows"].splitlines()],
-        )
-        for table in TABLE.finditer(cls.__doc__)
-    ]
-
-
-def check_words(words, block):
-    """A row's words name its block's convolution, BN, dropout, activation."""
-    conv, *rest = block
-    kernel = f"{conv.kernel_size[0]}×{conv.kernel_size[1]}"
-    assert f"conv {kernel}, stride {conv.stride[0]}" in words, words
-    transposed = isinstance(conv, nn.ConvTranspose2d)
-    assert words.startswith("transposed") == transposed, words
-    for word, kind in [("BN", nn.BatchNorm2d), ("Dropout", nn.Dropout)]:
-        built = any(isinstance(layer, kind) for layer in rest)
-        assert (word in words) == built, words
-    named = {name for name in ACTIVATIONS if re.search(rf"\b{name}\b", words)}
-    built = {
-        name
-        for name, kind in ACTIVATIONS.items()
-        if any(type(layer) is kind for layer in rest)
-    }
-    assert named == built, words
 
 
 def unet_rows(model, x):
-    """The rows a U-Net's table must have: (channels, side, block or None).
+    """The rows a U-Net's table must have: (shape, block or None).
 
     Forward hooks on the blocks, in the order they run; a block whose
     input is not the previous block's output got a skip concatenated, which
     is a row of its own (block None).
     """
     blocks = [*model.encoder, model.bottleneck, *model.decoder, model.head]
-    seen = []
-    hooks = [
-        block.register_forward_hook(
-            lambda block, inputs, output: seen.append(
-                (block, inputs[0].shape, output.shape)
-            )
-        )
-        for block in blocks
-    ]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    rows, previous = [(x.shape[1], x.shape[2], None)], x.shape
-    for block, shape_in, shape_out in seen:
-        if shape_in != previous:
-            rows.append((shape_in[1], shape_in[2], None))
-        rows.append((shape_out[1], shape_out[2], block))
-        previous = shape_out
+    rows = [(tuple(x.shape[1:]), None)]
+    for block, shape_in, shape_out in calls_in_order(model, x, blocks):
+        if shape_in != rows[-1][0]:
+            rows.append((shape_in, None))
+        rows.append((shape_out, block))
     return rows
 
 
 def test_unet_docstring_tables_are_the_shapes_it_produces():
-    tables = documented_models(UNetGenerator)
+    tables = documented_tables(UNetGenerator)
     assert [call for call, _ in tables] == [
         "UNetGenerator(width=32, depth=2)",
         "UNetGenerator(width=32, depth=2, skips=False)",
     ]
     for call, documented in tables:
-        model = eval(call, {"UNetGenerator": UNetGenerator})
+        model = build(UNetGenerator, call)
         rows = unet_rows(model, torch.randn(2, 1, 28, 28))
-        assert [(int(c), int(s)) for c, s, _ in documented] == [
-            (c, s) for c, s, _ in rows
+        assert [row_shape(row) for row in documented] == [
+            shape for shape, _ in rows
         ], call
-        for (_, _, words), (_, _, block) in zip(documented, rows, strict=True):
+        for row, (_, block) in zip(documented, rows, strict=True):
+            words = row["words"]
             if block is None:  # the input x, or a skip's concatenation
                 assert words == "" or words.startswith("skip"), words
             else:
-                check_words(words, block)
+                check_row_words(words, block)
 
 
 def test_patch_discriminator_docstring_table():
-    ((call, documented),) = documented_models(PatchDiscriminator)
-    model = eval(call, {"PatchDiscriminator": PatchDiscriminator})
-    shapes, x = [], torch.randn(2, 2, 28, 28)
-    with torch.no_grad():
-        for layer in model.net:
-            x = layer(x)
-            shapes.append(tuple(x.shape[1:3]))
-    convs = [
-        i for i, layer in enumerate(model.net) if type(layer) is nn.Conv2d
+    ((call, documented),) = documented_tables(PatchDiscriminator)
+    model = build(PatchDiscriminator, call)
+    blocks = conv_blocks(model, torch.randn(2, 2, 28, 28), model.net)
+    assert [row_shape(row) for row in documented] == [
+        shape for shape, _ in blocks
     ]
-    blocks = [
-        model.net[start:end]
-        for start, end in zip(convs, [*convs[1:], len(model.net)], strict=True)
-    ]
-    assert [(int(c), int(s)) for c, s, _ in documented] == [(2, 28)] + [
-        shapes[end - 1] for end in [*convs[1:], len(model.net)]
-    ]
-    for (_, _, words), block in zip(documented[1:], blocks, strict=True):
-        check_words(words, block)
+    for row, (_, layers) in zip(documented[1:], blocks[1:], strict=True):
+        check_row_words(row["words"], layers)
 
 
 def test_unet_keeps_the_image_shape_and_range():
