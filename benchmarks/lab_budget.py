@@ -537,20 +537,21 @@ LABS = {
     # (0c350da8); each conditional run (8 MNIST, 1 Fashion) gets its
     # baseline's seconds, written as baseline iterations, after a 3 + 200
     # timing run (42263358). CPU: b940030d 3 fits × 1,000, 7b96c518
-    # quantile fit 1,500 and 2 × (1,000 D steps + 2,000 iterations at k = 5).
-    # Classifier: 2 × 22,000 set-up, 19 × 2,000 samples, 2 × 2,000
-    # agreement, 10,000 + 2 × 10,000 test.
+    # quantile fit 1,500, then (4 Adam + 10 SGD seeds) × 2 β runs of 1,000
+    # D steps and 4,200 iterations at k = 5 in all. Classifier: 2 × 22,000
+    # set-up, 27 × 2,000 samples, 9 × 2,000 agreement, 10,000 + 2 × 10,000
+    # test.
     "11": Lab(
         work=(
             Work("DCGAN m=64", 8 + 8 + 1, LAB11_ITERATIONS),
             Work("DCGAN m=64", 8 + 1, LAB11_ITERATIONS),
-            Work("cond. DCGAN m=64", 2, 203),
+            Work("cond. DCGAN m=64", 1, 203),
             Work("fit_discriminator (CPU)", 3, 1_000),
             Work("quantile fit (CPU)", 1, 1_500),
-            Work("gan1d D step (CPU)", 2, 1_000),
-            Work("gan1d k=5 (CPU)", 2, 2_000),
+            Work("gan1d D step (CPU)", 28, 1_000),
+            Work("gan1d k=5 (CPU)", 1, 4_200),
         ),
-        classifier_images=44_000 + 38_000 + 4_000 + 30_000,
+        classifier_images=44_000 + 54_000 + 18_000 + 30_000,
         other_seconds=1027
         - 264.6
         - 250.1
@@ -563,10 +564,10 @@ LABS = {
     ),
     # b0d394af: 8 seeds × (BN, VBN) × LAB12_SMALL at m = 16; 3ce40aa8:
     # LAB12_STEPS G steps for 8 seeds of each of 4 variants (log every 5).
-    # G minibatches: Σ_m 16,384/m + 1,024 (e810ad18), 8 × (1,024 + 256)
-    # (6817c824). Classifier: 10,000 + 32 × 7 × 1,000 probes + 32 × 5,000
-    # final + 16 × 4,096 judged + 8 × 16,384 + 8 × 4,096 + 8 × 16,384
-    # coupling features.
+    # G minibatches: Σ_m 16,384/m + 1,024 (e810ad18), 16 × (1,024 + 256)
+    # (6817c824, both norms). Classifier: 10,000 + 32 × 7 × 1,000 probes +
+    # 32 × 5,000 final + 16 × 4,096 judged + 16 × (16,384 + 4,096) + 8 ×
+    # 16,384 coupling features.
     "12": Lab(
         work=(
             Work("DCGAN m=16", 8, LAB12_SMALL),
@@ -580,10 +581,11 @@ LABS = {
         + 32 * 7 * 1_000
         + 32 * 5_000
         + 16 * 4_096
-        + 8 * (16_384 + 4_096 + 16_384),
+        + 16 * (16_384 + 4_096)
+        + 8 * 16_384,
         coupling_batches=sum(16_384 // m for m in (2, 4, 8, 16, 32, 64, 128))
         + 1_024
-        + 8 * (1_024 + 256),
+        + 16 * (1_024 + 256),
         other_seconds=417 - 241.5 - 142.2 - 13.8 - 7.3,
     ),
 }
@@ -736,8 +738,12 @@ def config_table(counts: dict[str, Counts]) -> list[str]:
     for name, config in CONFIGS.items():
         c = counts[name]
         cells = []
+        factor = VMAP_HOST_FACTOR[0] if config.vmapped else 1.0
         for card in CARDS.values():
-            times = [sum(seconds_on(card, c, us, False)) for us in LAUNCH_US]
+            times = [
+                sum(seconds_on(card, c, us * factor, False))
+                for us in LAUNCH_US
+            ]
             cells.append(" / ".join(f"{1e3 * t:.2f}" for t in times))
         where = "GPU" if config.on_gpu else "CPU"
         lines.append(
@@ -831,7 +837,8 @@ def report(counts: dict[str, Counts], seconds: float) -> str:
         "",
         *split_table(counts),
         "",
-        "Per configuration (per iteration, or per call; ops counted over "
+        "Per configuration (per iteration, or per call; a vmapped row's ms "
+        "charge its ops the vmap factor below; ops counted over "
         "whole `log_every` periods, Adam in its CUDA `foreach` form):",
         "",
         *config_table(counts),

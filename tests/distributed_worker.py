@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from gan_lib.nn import MLPDiscriminator, MLPGenerator
-from gan_lib.training import adam
+from gan_lib.training import CheckpointMismatchError, Trainer, adam
 from gan_lib.training.distributed import DistributedTrainer, process_group
 
 SEED, M = 0, 8
@@ -55,6 +55,29 @@ def weights(trainer: DistributedTrainer) -> dict:
     }
 
 
+def refuses_plain_checkpoint(build, path: Path, rank: int) -> bool:
+    """Whether a single-process Trainer's checkpoint is refused."""
+    if rank == 0:
+        torch.manual_seed(SEED)
+        Trainer(
+            MLPGenerator(2, 1, hidden=8),
+            MLPDiscriminator(1, hidden=8),
+            data(),
+            batch_size=M,
+            g_optimizer=adam(1e-2),
+            d_optimizer=adam(1e-2),
+            log_every=1,
+            device="cpu",
+            seed=SEED,
+        ).train(1, progress=False, checkpoint_path=path)
+    torch.distributed.barrier()
+    try:
+        build().load_checkpoint(path)
+    except CheckpointMismatchError as error:
+        return "single-process" in str(error)
+    return False
+
+
 def main(out: Path, backend: str) -> None:
     torch.set_num_threads(1)
     with process_group(backend) as process:
@@ -76,6 +99,10 @@ def main(out: Path, backend: str) -> None:
         resumed.train(2, progress=False)
         result["resumed"] = weights(resumed)
         result["resumed_iteration"] = resumed.iteration
+        result["plain_checkpoint_refused"] = refuses_plain_checkpoint(
+            build, out / "plain.pt", process.rank
+        )
+        result["out"] = str(out)
         torch.save(result, out / f"rank{process.rank}.pt")
 
 

@@ -17,7 +17,7 @@ import torch
 
 from gan_lib.nn import MLPDiscriminator, MLPGenerator
 from gan_lib.nn.noise import draw_noise
-from gan_lib.training import Trainer, adam
+from gan_lib.training import CheckpointMismatchError, Trainer, adam
 from gan_lib.training.distributed import (
     DistributedTrainer,
     init_distributed,
@@ -44,7 +44,12 @@ class ConcatenatedBatches(Trainer):
         return torch.cat(
             [
                 self.data[
-                    torch.randint(len(self.data), (per_rank,), generator=g)
+                    torch.randint(
+                        len(self.data),
+                        (per_rank,),
+                        generator=g,
+                        device=g.device,
+                    )
                 ]
                 for g in self.streams
             ]
@@ -55,6 +60,24 @@ class ConcatenatedBatches(Trainer):
         return torch.cat(
             [draw_noise(shape, self.noise, g) for g in self.streams]
         )
+
+
+def single_process_trainer() -> Trainer:
+    torch.manual_seed(SEED)
+    data = 2.0 + torch.randn(
+        256, 1, generator=torch.Generator().manual_seed(7)
+    )
+    return Trainer(
+        MLPGenerator(2, 1, hidden=8),
+        MLPDiscriminator(1, hidden=8),
+        data,
+        batch_size=M,
+        g_optimizer=adam(1e-2),
+        d_optimizer=adam(1e-2),
+        log_every=1,
+        device="cpu",
+        seed=SEED,
+    )
 
 
 def single_process_reference(steps: int, device: str = "cpu") -> dict:
@@ -132,6 +155,15 @@ def test_distributed_run_resumes_exactly_from_rank_0s_checkpoint(ranks):
     for rank in ranks:
         assert rank["resumed_iteration"] == 4
         assert_same_weights(rank["resumed"], rank["straight"], atol=0)
+
+
+def test_checkpoints_do_not_cross_between_one_process_and_several(ranks):
+    # one stream on W ranks would give W equal minibatches: refused
+    assert all(rank["plain_checkpoint_refused"] for rank in ranks)
+    # W streams in one process would drop all but one: refused
+    plain = single_process_trainer()
+    with pytest.raises(CheckpointMismatchError, match="torchrun"):
+        plain.load_checkpoint(Path(ranks[0]["out"]) / "run.pt")
 
 
 def test_ranks_draw_from_different_streams():

@@ -8,6 +8,7 @@ S separate models and runs, to float rounding.
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from gan_lib.experiments.mode_collapse import (
     EVAL_SAMPLES,
@@ -219,3 +220,67 @@ def test_ensemble_refuses_checkpoints_with_a_way_out(tmp_path):
     with pytest.raises(NotImplementedError, match="state_dict"):
         ensemble.train(2, progress=False, checkpoint_path=tmp_path / "x.pt")
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_stacked_module_keeps_each_layers_mode_through_measuring():
+    from gan_lib.nn import evaluating
+
+    models = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU())
+        model[1].eval()  # a frozen batch norm in a model that trains
+        models.append(model)
+    stacked = StackedModule(models)
+    assert stacked.training and not stacked.template[1].training
+    with evaluating(stacked):
+        assert not stacked.template[0].training
+    # back as it was: the frozen layer stays frozen, the rest trains
+    assert stacked.template[0].training and not stacked.template[1].training
+    x = torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(4))
+    out = stacked(x)
+    for s, model in enumerate(models):
+        torch.testing.assert_close(out[s], model(x[s]))
+    evaluated = StackedModule([m.eval() for m in models])
+    assert not evaluated.training and not evaluated.template[0].training
+
+
+def test_stacked_module_refuses_other_layers_of_the_same_shapes():
+    relu = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    tanh = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    with pytest.raises(ValueError, match="one architecture"):
+        StackedModule([relu, tanh])
+
+
+def test_stack_trainers_copies_the_streams_and_refuses_shared_scalers():
+    from gan_lib.training import precision
+
+    trainers = [small_trainer(0), small_trainer(1)]
+    state = trainers[0].rng.get_state()
+    stack_trainers(trainers).train(3, progress=False)
+    assert torch.equal(trainers[0].rng.get_state(), state)
+    scaled = small_trainer(2)
+    scaled.amp_dtype = torch.float16  # as on a T4, where a scaler is built
+    with pytest.raises(ValueError, match="one by one"):
+        stack_trainers([small_trainer(0), scaled])
+    assert precision  # the module that picks float16 and its scaler
+
+
+def test_stack_trainers_takes_an_optimisers_current_settings():
+    def adamw(parameters):
+        return torch.optim.AdamW(parameters, lr=1e-3, weight_decay=0.1)
+
+    trainers = [small_trainer(s, g_optimizer=adamw) for s in (0, 1)]
+    ensemble = stack_trainers(trainers)
+    group = ensemble.g_optimizer.param_groups[0]
+    assert isinstance(ensemble.g_optimizer, torch.optim.AdamW)
+    assert group["lr"] == 1e-3 and group["weight_decay"] == 0.1
+
+    def two_groups(parameters):
+        first, *rest = list(parameters)
+        return torch.optim.SGD([{"params": [first]}, {"params": rest}], lr=0.1)
+
+    with pytest.raises(ValueError, match="one parameter group"):
+        stack_trainers(
+            [small_trainer(s, g_optimizer=two_groups) for s in (0, 1)]
+        )

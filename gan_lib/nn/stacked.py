@@ -28,6 +28,24 @@ from torch.func import functional_call, stack_module_state, vmap
 __all__ = ["StackedModule"]
 
 
+def _layout(model: nn.Module) -> tuple:
+    """What must agree to stack: the layers (their repr) and the shapes."""
+    shapes = tuple((n, tuple(p.shape)) for n, p in model.named_parameters())
+    return repr(model), shapes
+
+
+def _stripped(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` with no parameters or buffers, modes kept."""
+    template = copy.deepcopy(model)
+    for module in template.modules():
+        # functional_call lends each copy's tensors; a None entry (a conv
+        # without bias) stays, since the layer reads it as an attribute.
+        for table in (module._parameters, module._buffers):
+            for name in [n for n, t in table.items() if t is not None]:
+                del table[name]
+    return template
+
+
 def _attribute_name(name: str) -> str:
     # Attribute names may not contain dots: net.0.weight -> net__0__weight
     return name.replace(".", "__")
@@ -52,14 +70,12 @@ class StackedModule(nn.Module):
         models = list(models)
         if not models:
             raise ValueError("StackedModule needs at least one model")
-        shapes = {
-            tuple((n, p.shape) for n, p in m.named_parameters())
-            for m in models
-        }
-        if len(shapes) != 1:
+        layouts = {_layout(m) for m in models}
+        if len(layouts) != 1:
             raise ValueError(
                 "the models to stack must share one architecture (the same "
-                "parameter names and shapes); build them with one function"
+                "layers, parameter names and shapes); build them with one "
+                "function"
             )
         parameters, buffers = stack_module_state(models)
         self._parameter_names = list(parameters)
@@ -68,11 +84,12 @@ class StackedModule(nn.Module):
             self.register_parameter(_attribute_name(name), nn.Parameter(value))
         for name, value in buffers.items():
             self.register_buffer(_attribute_name(name), value)
-        # The architecture without storage: functional_call swaps in each
-        # copy's tensors. Kept out of the module tree (a plain attribute),
-        # so that it adds no parameters and .to() leaves it on meta.
-        template = copy.deepcopy(models[0]).to("meta")
-        object.__setattr__(self, "_template", template)
+        # The architecture without tensors: functional_call lends it each
+        # copy's. A child module, so that train()/eval() and evaluating()
+        # reach its layers (with each layer's own mode, as in models[0]);
+        # stripped, so that it adds no parameters or buffers.
+        self.template = _stripped(models[0])
+        self.training = models[0].training
         self.copies = len(models)
         for attribute in ("latent_dim", "latent_shape", "data_dim"):
             if hasattr(models[0], attribute):
@@ -90,13 +107,8 @@ class StackedModule(nn.Module):
         return parameters, buffers
 
     def _call(self, x: torch.Tensor, x_dim: int | None) -> torch.Tensor:
-        # The template runs in this module's mode (train or eval): batch
-        # norm and friends read the flag of the module they are called on.
-        if self._template.training != self.training:
-            self._template.train(self.training)
-
         def one_copy(parameters, buffers, x):
-            return functional_call(self._template, (parameters, buffers), x)
+            return functional_call(self.template, (parameters, buffers), x)
 
         parameters, buffers = self._state()
         return vmap(one_copy, in_dims=(0, 0, x_dim))(parameters, buffers, x)

@@ -44,6 +44,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from gan_lib.training.checkpoint import (
+    CheckpointMismatchError,
     atomic_torch_save,
     global_rng_states,
     set_global_rng_states,
@@ -130,6 +131,13 @@ class DistributedTrainer(Trainer):
     plain modules, so checkpoints and samples are those of one process.
     ``sync_batch_norm`` (default: on CUDA) converts batch norm to
     ``SyncBatchNorm``. The alternating protocol only.
+
+    The history is each rank's own: its losses and D's outputs on its m
+    examples (the gradient norms are of the averaged gradient). Rank 0's
+    goes into checkpoints. Without SyncBatchNorm (gloo on CPUs) each rank's
+    batch norms keep running averages of their own minibatches, so
+    ``sample`` gives slightly different images on each rank; sample on
+    rank 0, whose averages the checkpoint holds.
     """
 
     def __init__(
@@ -229,6 +237,30 @@ class DistributedTrainer(Trainer):
         if self.rank == 0:
             atomic_torch_save(state, Path(path))
         dist.barrier()
+
+    def _check_checkpoint(self, path: Path, state: dict) -> None:
+        if "world_size" not in state.get("config", {}):
+            # Its one stream would become every rank's: W equal batches.
+            raise CheckpointMismatchError(
+                f"{path} was written by a single-process Trainer; a "
+                "distributed run cannot continue its one random stream on "
+                f"{self.world_size} ranks. Resume it with Trainer, or start "
+                "a distributed run from its weights (load them into the "
+                "players before building the DistributedTrainer)."
+            )
+        super()._check_checkpoint(path, state)
+
+    def raise_if_nonfinite(self) -> None:
+        """As :meth:`Trainer.raise_if_nonfinite`, on every rank at once.
+
+        A collective: a loss that turned bad on one rank stops all of
+        them, instead of one rank raising while the others wait for it in
+        the next all-reduce.
+        """
+        flags = self._first_nonfinite.clone()
+        dist.all_reduce(flags, op=dist.ReduceOp.MAX)
+        self._first_nonfinite.copy_(flags)
+        super().raise_if_nonfinite()
 
     def _restore(self, state, history, fixed_noise) -> None:
         super()._restore(state, history, fixed_noise)

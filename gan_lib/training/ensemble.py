@@ -26,6 +26,7 @@ the gradient norms are over all seeds' parameters together.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Sequence
 
@@ -39,11 +40,16 @@ __all__ = ["SeedEnsemble", "stack_trainers"]
 
 
 def _optimizer_like(optimizer: torch.optim.Optimizer) -> OptimizerFactory:
-    """A factory for an optimiser of ``optimizer``'s kind and settings."""
+    """A factory for an optimiser of ``optimizer``'s kind and settings.
+
+    The settings are its (one) group's current values, as far as the
+    constructor takes them (a group also holds keys torch adds itself).
+    """
+    accepted = inspect.signature(type(optimizer).__init__).parameters
     settings = {
         key: value
         for key, value in optimizer.param_groups[0].items()
-        if key != "params"
+        if key != "params" and key in accepted
     }
 
     def build(parameters):
@@ -84,8 +90,9 @@ class SeedEnsemble(Trainer):
             seed=first.seed,
         )
         self.seeds = [t.seed for t in trainers]
-        # Each seed's own stream, where its trainer left it (at the start).
-        self.rngs = [t.rng for t in trainers]
+        # Each seed's own stream, a copy of its trainer's (at the start), so
+        # that the trainers stay usable as separate runs.
+        self.rngs = [_copy_generator(t.rng) for t in trainers]
 
     # ------------------------------------------------------------ sampling
     def noise_batch(self, m: int) -> torch.Tensor:
@@ -181,6 +188,13 @@ def stack_trainers(trainers: Sequence[Trainer]) -> SeedEnsemble:
         raise ValueError("stack_trainers needs at least one trainer")
     first = trainers[0]
     for trainer in trainers:
+        if trainer.amp_dtype is not None:
+            raise ValueError(
+                "a SeedEnsemble trains in full precision: one loss scaler "
+                "per player would be shared by all seeds, so an overflow in "
+                "one seed would skip every seed's step. Train mixed-precision "
+                "seeds one by one"
+            )
         if trainer.iteration:
             raise ValueError(
                 "stack_trainers takes fresh trainers; one has done "
@@ -208,7 +222,19 @@ def stack_trainers(trainers: Sequence[Trainer]) -> SeedEnsemble:
                 )
         if trainer.probe is not None:
             raise ValueError("a SeedEnsemble takes no probe")
+        for optimizer in (trainer.g_optimizer, trainer.d_optimizer):
+            if len(optimizer.param_groups) != 1:
+                raise ValueError(
+                    "stack_trainers needs optimisers with one parameter "
+                    f"group; one has {len(optimizer.param_groups)}"
+                )
     return SeedEnsemble(trainers)
+
+
+def _copy_generator(generator: torch.Generator) -> torch.Generator:
+    copy = torch.Generator(device=generator.device)
+    copy.set_state(generator.get_state())
+    return copy
 
 
 def _settings(optimizer: torch.optim.Optimizer) -> list[dict]:

@@ -856,6 +856,14 @@ class Trainer:
                 "trainer.generator.load_state_dict(state['generator']) "
                 "and the same for the discriminator."
             )
+        if "world_size" in stored and "world_size" not in here:
+            raise CheckpointMismatchError(
+                f"{path} was written by a distributed run of "
+                f"{stored['world_size']} processes, each with its own "
+                "stream and minibatch. Resume it the same way: under "
+                f"torchrun --nproc_per_node {stored['world_size']} with "
+                "DistributedTrainer."
+            )
         problems = [
             f"{_FIELD_NAMES.get(key, key)}: {stored[key]!r} in the "
             f"checkpoint, {here[key]!r} in this trainer"
