@@ -20,6 +20,14 @@ mean one chapter's set-up each.
   classifiers (the classifiers are :mod:`gan_lib.evaluation.classifier`).
 - ``recipes``: the one DCGAN baseline of Chapters 11–12, each tip a named
   change to it.
+- ``pix2pix``: paired translation, edge maps → Fashion-MNIST items, with
+  L1, the conditional GAN and both (Chapter 13).
+- ``cyclegan``: unpaired translation between thin and thick digits, with
+  and without the cycle loss (Chapter 14).
+- ``srgan``: 4× super-resolution, MSE against content + adversarial
+  losses, and the perception–distortion curve (Chapter 15).
+- ``text_to_image``: captions from labels and measured attributes, a small
+  text encoder, and caption-conditioned players (Chapter 16).
 - ``celeba_dcgan``: the full-size DCGAN on CelebA 64×64, on one GPU or
   several under torchrun (no chapter runs it; the README shows how).
 """
@@ -38,5 +46,9 @@ __all__ = [
     "pretrained",
     "recipes",
     "reference_classifiers",
+    "pix2pix",
+    "cyclegan",
+    "srgan",
+    "text_to_image",
     "celeba_dcgan",
 ]
