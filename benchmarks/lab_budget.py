@@ -373,6 +373,160 @@ def coupling_batch_step():
     return functools.partial(generated_batches, generator, 16, 1)
 
 
+def foreach_adam(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
+    """``cuda_like`` for a loop's own Adam (no trainer around it)."""
+    for group in optimizer.param_groups:
+        group["foreach"] = True
+    return optimizer
+
+
+def pix2pix_step(**changes):
+    """Lab 13: ``pix2pix.make_trainer`` at m = 64 on random pairs."""
+    from gan_lib.experiments import pix2pix
+
+    recipe = pix2pix.Pix2PixRecipe(batch_size=64).with_(**changes)
+    paired = pix2pix.edge_pairs(mnist_like())
+    # None: runtime.default_device(), which --measure sets
+    trainer = pix2pix.make_trainer(recipe, paired, None, log_every=10)
+    return cuda_like(trainer).step
+
+
+def pix2pix_l1_step():
+    """Lab 13's ``"L1"`` arm: one iteration of ``train_l1_alone``'s loop.
+
+    The loop body as ``train_l1_alone`` runs it (m = 64), with its Adam in
+    the foreach form; its ``.item()`` every 10th iteration launches no
+    kernel and is left out.
+    """
+    from gan_lib import runtime
+    from gan_lib.data.paired import PairedData, split_pair
+    from gan_lib.experiments import pix2pix
+    from gan_lib.training import adam
+
+    recipe = pix2pix.Pix2PixRecipe(objective="L1", batch_size=64)
+    device = runtime.default_device()
+    generator, _ = pix2pix.players(recipe)
+    generator = generator.to(device).train()
+    optimizer = foreach_adam(adam(recipe.lr)(generator.parameters()))
+    paired = pix2pix.edge_pairs(mnist_like())
+    draw = PairedData(
+        *(t.to(device) for t in (paired.inputs, paired.targets, paired.labels))
+    ).sampler()
+    stream = torch.Generator(device=device).manual_seed(0)
+
+    def step() -> None:
+        inputs, targets = split_pair(draw(recipe.batch_size, stream))
+        error = pix2pix.l1_distance(targets, generator(inputs))
+        optimizer.zero_grad(set_to_none=True)
+        (recipe.l1_weight * error).backward()
+        optimizer.step()
+
+    return step
+
+
+def cyclegan_step(weight_cycle: float, weight_identity: float = 0.0):
+    """Lab 14: ``cyclegan.make_trainer`` (m = 32) on random thin/thick."""
+    from gan_lib import runtime
+    from gan_lib.experiments import cyclegan
+
+    domains = cyclegan.thin_thick_domains(mnist_like(1_024))
+    trainer = cyclegan.make_trainer(
+        domains,
+        weight_cycle=weight_cycle,
+        weight_identity=weight_identity,
+        batch_size=32,
+        device=runtime.default_device(),
+    )
+    return cuda_like(trainer).step
+
+
+def srgan_parts():
+    """Lab 15's G (C = 16, B = 4), D (width 16) and content cost φ."""
+    from gan_lib import runtime
+    from gan_lib.evaluation import (
+        ClassifierFeatures,
+        load_reference_classifier,
+    )
+    from gan_lib.experiments import srgan
+    from gan_lib.nn.superres import SRDiscriminator, SRGenerator
+
+    device = runtime.default_device()
+    torch.manual_seed(0)
+    resolver = srgan.SuperResolver(SRGenerator(16, 4)).to(device)
+    discriminator = SRDiscriminator(28, width=16)
+    classifier = load_reference_classifier(device=device)
+    features = ClassifierFeatures(classifier, "conv2")
+    images = mnist_like().images.to(device)
+    scale = srgan.content_scale(features, images)  # as cell cb57bb09
+    return resolver, discriminator, srgan.ContentCost(features, scale), images
+
+
+def srresnet_step(content: bool):
+    """Lab 15: one iteration of ``srgan.fit_regression``'s loop, m = 32.
+
+    The loop body as ``fit_regression`` runs it, on the pixel MSE or the
+    content loss φ, with its Adam (β₁ = 0.9) in the foreach form.
+    """
+    from gan_lib.experiments import srgan
+    from gan_lib.training import adam
+
+    resolver, _, content_cost, images = srgan_parts()
+    cost = content_cost if content else srgan.pixel_mse
+    draw = srgan.image_sampler(images)
+    stream = torch.Generator(device=images.device).manual_seed(0)
+    optimizer = adam(1e-4, (0.9, 0.999))(resolver.parameters())
+    foreach_adam(optimizer)
+    resolver.train()
+    losses = torch.empty(1, device=images.device)
+
+    def step() -> None:
+        high = draw(32, stream)
+        loss = cost(resolver, high, resolver(high))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses[0] = loss.detach()  # fit_regression keeps every loss
+
+    return step
+
+
+def srgan_step(content: bool, weight: float = 1e-3):
+    """Lab 15: ``srgan.srgan_trainer``, content (φ) or MSE extra cost."""
+    from gan_lib.experiments import srgan
+
+    resolver, discriminator, content_cost, images = srgan_parts()
+    extra = srgan.perceptual_extra_cost(
+        content_cost if content else srgan.pixel_mse, weight
+    )
+    trainer = srgan.srgan_trainer(
+        resolver,
+        discriminator,
+        images,
+        extra,
+        batch_size=32,
+        lr=1e-4,
+        device=images.device,
+    )
+    return cuda_like(trainer).step
+
+
+def caption_step(matching_aware: bool):
+    """Lab 16: ``text_to_image.make_caption_trainer`` on random digits."""
+    from gan_lib.experiments import text_to_image as t2i
+
+    data = mnist_like()
+    captions = t2i.caption_digits(data, t2i.AttributeBins.fit(data.images))
+    # None: runtime.default_device(), which --measure sets
+    trainer = t2i.make_caption_trainer(
+        captions,
+        seed=0,
+        device=None,
+        log_every=10,
+        matching_aware=matching_aware,
+    )
+    return cuda_like(trainer).step
+
+
 @dataclass(frozen=True)
 class Config:
     """A training configuration: how to build one step, where it runs."""
@@ -431,6 +585,28 @@ CONFIGS = {
     "DCGAN m=64 wide D": Config(
         functools.partial(recipe_step, 5, d_width=64), 5
     ),
+    "pix2pix L1+cGAN m=64": Config(pix2pix_step, 10),
+    "pix2pix cGAN m=64": Config(
+        functools.partial(pix2pix_step, objective="cGAN"), 10
+    ),
+    "pix2pix L1 alone m=64": Config(pix2pix_l1_step, 10),
+    "pix2pix L1+cGAN pixel D": Config(
+        functools.partial(pix2pix_step, receptive_field="pixel"), 10
+    ),
+    "pix2pix L1+cGAN image D": Config(
+        functools.partial(pix2pix_step, receptive_field="image"), 10
+    ),
+    "CycleGAN alone m=32": Config(functools.partial(cyclegan_step, 0.0), 10),
+    "CycleGAN + cycle": Config(functools.partial(cyclegan_step, 10.0), 10),
+    "CycleGAN + cycle + identity": Config(
+        functools.partial(cyclegan_step, 10.0, 5.0), 10
+    ),
+    "SRResNet-MSE m=32": Config(functools.partial(srresnet_step, False), 10),
+    "SRResNet-φ m=32": Config(functools.partial(srresnet_step, True), 10),
+    "SRGAN φ m=32": Config(functools.partial(srgan_step, True), 10),
+    "SRGAN MSE m=32": Config(functools.partial(srgan_step, False), 10),
+    "caption GAN m=64": Config(functools.partial(caption_step, False), 10),
+    "caption GAN-CLS m=64": Config(functools.partial(caption_step, True), 10),
     "classifier, 1,000 images": Config(classifier_chunk_step, 2, per="call"),
     "G minibatch of 16": Config(coupling_batch_step, 10, per="call"),
 }
@@ -438,10 +614,16 @@ CONFIGS = {
 
 # ------------------------------------------------- the labs at gpu profile
 # The gpu values of the labs' iteration counts (their cells are named below)
-LAB8_ITERATIONS = 4_000  # e8ace62e hop_iterations, 0bae8651 iterations
+LAB8_ITERATIONS = 3_000  # e8ace62e hop_iterations, 0bae8651 iterations
 LAB11_ITERATIONS = 2_000  # 140da7cb iterations
 LAB12_SMALL = 1_000  # b0d394af small_iterations
 LAB12_STEPS = 500  # 3ce40aa8 generator_steps
+LAB13_ITERATIONS = 1_500  # 31fb21e6 iterations (G steps, every arm)
+LAB14_ITERATIONS = 800  # 1d08c8d8 iterations
+LAB15_PRETRAIN = 1_000  # 0f68e438 pretrain_iterations
+LAB15_ITERATIONS = 1_000  # 0f68e438 iterations (after pre-training)
+LAB16_ITERATIONS = 2_000  # f4731bb6 iterations
+SEEDS = 8  # every lab 13-16 arm: seeds = list(range(8)) at gpu
 
 
 @dataclass(frozen=True)
@@ -587,6 +769,71 @@ LABS = {
         + 1_024
         + 16 * (1_024 + 256),
         other_seconds=417 - 241.5 - 142.2 - 13.8 - 7.3,
+    ),
+    # 011c754c: SEEDS × the three objectives (L1 alone, cGAN, L1+cGAN,
+    # patch D) at m = 64; 0be8b4e6: SEEDS × the pixel and image Ds.
+    # Classifier (n_eval 2,000, 0f3f48ab; score_outputs = judge features +
+    # class agreement, 2 passes): 8,000 judge items, 3 calibration scores
+    # (520fb661), 24 scores (30592929), 24 field scores (eb1afa84, patch
+    # rescored). The U-Net's translate passes (2,000 per score) are left
+    # out. Other: the stored cpu run's 321.7 s (cell execution metadata)
+    # less 011c754c (145.1 s) and 0be8b4e6 (140.4 s).
+    "13": Lab(
+        work=(
+            Work("pix2pix L1 alone m=64", SEEDS, LAB13_ITERATIONS),
+            Work("pix2pix cGAN m=64", SEEDS, LAB13_ITERATIONS),
+            Work("pix2pix L1+cGAN m=64", SEEDS, LAB13_ITERATIONS),
+            Work("pix2pix L1+cGAN pixel D", SEEDS, LAB13_ITERATIONS),
+            Work("pix2pix L1+cGAN image D", SEEDS, LAB13_ITERATIONS),
+        ),
+        classifier_images=8_000 + (3 + 24 + 24) * 2 * 2_000,
+        other_seconds=321.7 - 145.1 - 140.4,
+    ),
+    # 80f0d270: SEEDS × 3 arms (GAN alone, + cycle, + cycle + identity),
+    # m = 32. Classifier (eval_size 5,000, 25c42ebc): 2 reference maps, then
+    # per trained pair G's and F's measure_translation (41127d9b), one pass
+    # each. Other: 1,080.1 s stored less 80f0d270 (1,012.4 s).
+    "14": Lab(
+        work=(
+            Work("CycleGAN alone m=32", SEEDS, LAB14_ITERATIONS),
+            Work("CycleGAN + cycle", SEEDS, LAB14_ITERATIONS),
+            Work("CycleGAN + cycle + identity", SEEDS, LAB14_ITERATIONS),
+        ),
+        classifier_images=(2 + 3 * SEEDS * 2) * 5_000,
+        other_seconds=1080.1 - 1012.4,
+    ),
+    # 0a66dfaf per seed: MSE pre-training then MSE fine-tuning (one
+    # fit_regression run each), φ fine-tuning, SRGAN (φ + 10⁻³ l_Gen);
+    # 059edfb6: 2 curve seeds × 4 weights w > 0 of SRGAN on the MSE.
+    # Classifier (eval_size 5,000, b9982401; measure = 1 pass + the judge's
+    # features): 5,000 judge items, 512 for the content scale, 2 reference
+    # measures (cb57bb09), 24 arm measures (33c7e18e), 8 curve measures.
+    # φ inside the training steps is counted in their configurations.
+    # Other: 400.2 s stored less 0a66dfaf (182.0 s) and 059edfb6 (168.2 s).
+    "15": Lab(
+        work=(
+            Work("SRResNet-MSE m=32", SEEDS, LAB15_PRETRAIN),
+            Work("SRResNet-MSE m=32", SEEDS, LAB15_ITERATIONS),
+            Work("SRResNet-φ m=32", SEEDS, LAB15_ITERATIONS),
+            Work("SRGAN φ m=32", SEEDS, LAB15_ITERATIONS),
+            Work("SRGAN MSE m=32", 2 * 4, LAB15_ITERATIONS),
+        ),
+        classifier_images=5_000 + 512 + (2 + 24 + 8) * 2 * 5_000,
+        other_seconds=400.2 - 182.0 - 168.2,
+    ),
+    # 081a60fc: SEEDS × 3 arms (caption GAN, GAN-CLS, Ch. 11's one-hot
+    # conditional DCGAN, m = 64), log every 10. Classifier (eval_captions
+    # 2,000, 1147da8e): the real digits' match (14542e8a) and one
+    # caption_match per run. Other: 1,047.0 s stored less 081a60fc
+    # (1,031.0 s).
+    "16": Lab(
+        work=(
+            Work("caption GAN m=64", SEEDS, LAB16_ITERATIONS),
+            Work("caption GAN-CLS m=64", SEEDS, LAB16_ITERATIONS),
+            Work("cond. DCGAN m=64", SEEDS, LAB16_ITERATIONS),
+        ),
+        classifier_images=(1 + 3 * SEEDS) * 2_000,
+        other_seconds=1047.0 - 1031.0,
     ),
 }
 
