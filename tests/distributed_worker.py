@@ -27,19 +27,26 @@ def data() -> torch.Tensor:
     )
 
 
-def build_on(device: str | None) -> DistributedTrainer:
-    torch.manual_seed(SEED)  # the same initial weights on every rank
-    return DistributedTrainer(
-        MLPGenerator(2, 1, hidden=8),
-        MLPDiscriminator(1, hidden=8),
-        data(),
-        batch_size=M,
+def players() -> tuple[MLPGenerator, MLPDiscriminator]:
+    """G and D, the same initial weights in every process."""
+    torch.manual_seed(SEED)
+    return MLPGenerator(2, 1, hidden=8), MLPDiscriminator(1, hidden=8)
+
+
+def settings(device: str | None, batch_size: int = M) -> dict:
+    """The trainer settings every run here shares (m per process)."""
+    return dict(
+        batch_size=batch_size,
         g_optimizer=adam(1e-2),
         d_optimizer=adam(1e-2),
         log_every=1,
         device=device,
         seed=SEED,
     )
+
+
+def build_on(device: str | None) -> DistributedTrainer:
+    return DistributedTrainer(*players(), data(), **settings(device))
 
 
 def weights(trainer: DistributedTrainer) -> dict:
@@ -58,18 +65,8 @@ def weights(trainer: DistributedTrainer) -> dict:
 def refuses_plain_checkpoint(build, path: Path, rank: int) -> bool:
     """Whether a single-process Trainer's checkpoint is refused."""
     if rank == 0:
-        torch.manual_seed(SEED)
-        Trainer(
-            MLPGenerator(2, 1, hidden=8),
-            MLPDiscriminator(1, hidden=8),
-            data(),
-            batch_size=M,
-            g_optimizer=adam(1e-2),
-            d_optimizer=adam(1e-2),
-            log_every=1,
-            device="cpu",
-            seed=SEED,
-        ).train(1, progress=False, checkpoint_path=path)
+        plain = Trainer(*players(), data(), **settings("cpu"))
+        plain.train(1, progress=False, checkpoint_path=path)
     torch.distributed.barrier()
     try:
         build().load_checkpoint(path)

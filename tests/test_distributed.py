@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from distributed_worker import SEED, M, data, players, settings
 
 from gan_lib.nn import MLPDiscriminator, MLPGenerator
 from gan_lib.nn.noise import draw_noise
-from gan_lib.training import CheckpointMismatchError, Trainer, adam
+from gan_lib.training import CheckpointMismatchError, Trainer
 from gan_lib.training.distributed import (
     DistributedTrainer,
     init_distributed,
@@ -26,7 +27,7 @@ from gan_lib.training.distributed import (
 )
 
 WORKER = Path(__file__).with_name("distributed_worker.py")
-SEED, M, WORLD = 0, 8, 2
+WORLD = 2  # processes
 
 
 class ConcatenatedBatches(Trainer):
@@ -63,38 +64,12 @@ class ConcatenatedBatches(Trainer):
 
 
 def single_process_trainer() -> Trainer:
-    torch.manual_seed(SEED)
-    data = 2.0 + torch.randn(
-        256, 1, generator=torch.Generator().manual_seed(7)
-    )
-    return Trainer(
-        MLPGenerator(2, 1, hidden=8),
-        MLPDiscriminator(1, hidden=8),
-        data,
-        batch_size=M,
-        g_optimizer=adam(1e-2),
-        d_optimizer=adam(1e-2),
-        log_every=1,
-        device="cpu",
-        seed=SEED,
-    )
+    return Trainer(*players(), data(), **settings("cpu"))
 
 
 def single_process_reference(steps: int, device: str = "cpu") -> dict:
-    torch.manual_seed(SEED)
-    data = 2.0 + torch.randn(
-        256, 1, generator=torch.Generator().manual_seed(7)
-    )
     trainer = ConcatenatedBatches(
-        MLPGenerator(2, 1, hidden=8),
-        MLPDiscriminator(1, hidden=8),
-        data,
-        batch_size=WORLD * M,
-        g_optimizer=adam(1e-2),
-        d_optimizer=adam(1e-2),
-        log_every=1,
-        device=device,
-        seed=SEED,
+        *players(), data(), **settings(device, batch_size=WORLD * M)
     )
     trainer.train(steps, progress=False)
     return {
@@ -106,10 +81,10 @@ def single_process_reference(steps: int, device: str = "cpu") -> dict:
     }
 
 
-def launch(out: Path, backend: str) -> list[dict]:
-    """Run the worker under torchrun; each rank's results."""
+def torchrun(*arguments: str, gpus: bool = False) -> None:
+    """Two processes under torchrun; fail with their stderr."""
     env = os.environ | {"OMP_NUM_THREADS": "1"}
-    if backend == "gloo":
+    if not gpus:
         env["CUDA_VISIBLE_DEVICES"] = ""
     command = [
         sys.executable,
@@ -117,14 +92,17 @@ def launch(out: Path, backend: str) -> list[dict]:
         "torch.distributed.run",
         "--standalone",
         f"--nproc_per_node={WORLD}",
-        str(WORKER),
-        str(out),
-        backend,
+        *arguments,
     ]
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+def launch(out: Path, backend: str) -> list[dict]:
+    """Run the worker under torchrun; each rank's results."""
+    torchrun(str(WORKER), str(out), backend, gpus=backend == "nccl")
     return [torch.load(out / f"rank{r}.pt") for r in range(WORLD)]
 
 
@@ -211,12 +189,7 @@ def test_celeba_command_trains_checkpoints_and_resumes_on_two_processes(
     checkpoint = tmp_path / "faces.pt"
 
     def run(iterations: int) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--standalone",
-            f"--nproc_per_node={WORLD}",
+        torchrun(
             "-m",
             "gan_lib.experiments.celeba_dcgan",
             "--synthetic",
@@ -226,12 +199,7 @@ def test_celeba_command_trains_checkpoints_and_resumes_on_two_processes(
             "--batch-size=4",
             "--checkpoint-every=1",
             f"--checkpoint={checkpoint}",
-        ]
-        env = os.environ | {"OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-        done = subprocess.run(
-            command, env=env, capture_output=True, text=True, timeout=300
         )
-        assert done.returncode == 0, done.stderr[-3000:]
 
     run(2)
     first = torch.load(checkpoint, weights_only=False)
