@@ -185,21 +185,11 @@ class DistributedTrainer(Trainer):
         self.ddp_discriminator = DistributedDataParallel(
             self.discriminator, device_ids=ids
         )
+        # The steps go through DDP; samples and checkpoints do not.
+        self._step_generator = self.ddp_generator
+        self._step_discriminator = self.ddp_discriminator
 
     # ---------------------------------------------- the steps, through DDP
-    def _generate(self, z: torch.Tensor) -> torch.Tensor:
-        with self._autocast():
-            return self.ddp_generator(z)
-
-    def _discriminate(self, *batches: torch.Tensor):
-        first, *others = batches
-        for other in others:
-            self._check_batch_shapes(first, other)
-        with self._autocast():
-            return tuple(
-                self.ddp_discriminator(batch).float() for batch in batches
-            )
-
     def _generator_cost(self, fake: torch.Tensor):
         # D is frozen in G's step: its parameters get no gradient, so DDP
         # must not wait for one (no_sync skips its reduction set-up).

@@ -420,6 +420,10 @@ class Trainer:
         self.g_scaler = grad_scaler(self.device, self.amp_dtype)
         self.generator = generator.to(self.device)
         self.discriminator = discriminator.to(self.device)
+        # What the steps call: the players themselves, or wrappers that
+        # share their parameters (DistributedTrainer's DDP).
+        self._step_generator = self.generator
+        self._step_discriminator = self.discriminator
         g_optimizer, d_optimizer = g_optimizer or adam(), d_optimizer or adam()
         self.g_optimizer = g_optimizer(self.generator.parameters())
         self.d_optimizer = d_optimizer(self.discriminator.parameters())
@@ -1010,7 +1014,7 @@ class Trainer:
     def _generate(self, z: torch.Tensor) -> torch.Tensor:
         """G(z), under autocast when training in mixed precision."""
         with self._autocast():
-            return self.generator(z)
+            return self._step_generator(z)
 
     def _discriminate(
         self, *batches: torch.Tensor
@@ -1027,7 +1031,7 @@ class Trainer:
             self._check_batch_shapes(first, other)
         with self._autocast():
             return tuple(
-                self.discriminator(batch).float() for batch in batches
+                self._step_discriminator(batch).float() for batch in batches
             )
 
     def _descend(
