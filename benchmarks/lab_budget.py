@@ -382,10 +382,11 @@ def foreach_adam(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
 
 def pix2pix_step(**changes):
     """Lab 13: ``pix2pix.make_trainer`` at m = 64 on random pairs."""
+    from gan_lib.data.paired import PairedData
     from gan_lib.experiments import pix2pix
 
     recipe = pix2pix.Pix2PixRecipe(batch_size=64).with_(**changes)
-    paired = pix2pix.edge_pairs(mnist_like())
+    paired = PairedData.edges_to_items(mnist_like())
     # None: runtime.default_device(), which --measure sets
     trainer = pix2pix.make_trainer(recipe, paired, None, log_every=10)
     return cuda_like(trainer).step
@@ -408,7 +409,7 @@ def pix2pix_l1_step():
     generator, _ = pix2pix.players(recipe)
     generator = generator.to(device).train()
     optimizer = foreach_adam(adam(recipe.lr)(generator.parameters()))
-    paired = pix2pix.edge_pairs(mnist_like())
+    paired = PairedData.edges_to_items(mnist_like())
     draw = PairedData(
         *(t.to(device) for t in (paired.inputs, paired.targets, paired.labels))
     ).sampler()

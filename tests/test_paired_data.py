@@ -217,3 +217,11 @@ def test_paired_data_rejects_bad_input():
         split_pair(torch.zeros(2, 3, 28, 28))
     with pytest.raises(ValueError, match="in \\[0, 1\\)"):
         edge_map(torch.zeros(1, 1, 28, 28), threshold=1.5)
+
+
+def test_edge_maps_in_chunks_are_the_whole_batchs():
+    images = torch.rand(
+        10, 1, 28, 28, generator=torch.Generator().manual_seed(3)
+    )
+    whole = edge_map(images * 2 - 1, chunk_size=10)
+    assert torch.equal(edge_map(images * 2 - 1, chunk_size=3), whole)

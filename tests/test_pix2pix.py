@@ -22,7 +22,6 @@ from gan_lib.experiments.pix2pix import (
     PairGenerator,
     Pix2PixRecipe,
     cost_gradients,
-    edge_pairs,
     gaussian_blur,
     l1_cost,
     l1_distance,
@@ -45,7 +44,7 @@ def tiny_pairs(n: int = 64, seed: int = 0) -> PairedData:
     blobs = torch.rand(n, 1, 7, 7, generator=g)
     images = torch.nn.functional.interpolate(blobs, size=28) * 2 - 1
     labels = torch.randint(10, (n,), generator=g)
-    return edge_pairs(ImageData(images, labels))
+    return PairedData.edges_to_items(ImageData(images, labels))
 
 
 def test_l1_distance_by_hand():
@@ -179,17 +178,6 @@ def test_the_recipe_refuses_what_it_cannot_run():
         Pix2PixRecipe(l1_weight=0.0)
     assert Pix2PixRecipe(objective="cGAN").effective_l1_weight == 0.0
     assert Pix2PixRecipe().effective_l1_weight == LAMBDA_L1
-
-
-def test_edge_pairs_in_chunks_are_edges_to_items():
-    data = tiny_pairs(n=10)
-    images = ImageData(data.targets, data.labels)
-    whole = PairedData.edges_to_items(images)
-    chunked = edge_pairs(images, chunk_size=3)
-    for name in ("inputs", "targets", "labels"):
-        assert torch.equal(getattr(chunked, name), getattr(whole, name))
-    with pytest.raises(TypeError, match="ImageData"):
-        edge_pairs(data.targets)
 
 
 def test_sharpness_of_a_vertical_step_by_hand():

@@ -78,7 +78,9 @@ def sobel_magnitude(images: torch.Tensor) -> torch.Tensor:
 
 
 def edge_map(
-    images: torch.Tensor, threshold: float = EDGE_THRESHOLD
+    images: torch.Tensor,
+    threshold: float = EDGE_THRESHOLD,
+    chunk_size: int = 2_000,
 ) -> torch.Tensor:
     """A line drawing of each image: +1 on its edges, −1 elsewhere.
 
@@ -90,12 +92,22 @@ def edge_map(
     fabric too, 0.4 breaks thin straps). Sobel edges are two pixels wide.
     Busy prints (some bags and shirts) still give busy drawings. A constant
     image has no edges: all −1.
+
+    Each image's drawing is its own, so the images go ``chunk_size`` at a
+    time: the Sobel intermediates of all 60,000 at once made it five times
+    slower on the book's CPU.
     """
     if not 0.0 <= threshold < 1.0:
         raise ValueError(
             f"threshold is a share of the largest gradient, in [0, 1), got "
             f"{threshold}; the book uses {EDGE_THRESHOLD}"
         )
+    return torch.cat(
+        [_edges(chunk, threshold) for chunk in images.split(chunk_size)]
+    )
+
+
+def _edges(images: torch.Tensor, threshold: float) -> torch.Tensor:
     magnitude = sobel_magnitude(images)
     largest = magnitude.amax(dim=(2, 3), keepdim=True)
     # Strictly above: where the largest is 0 nothing is an edge.

@@ -69,10 +69,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from gan_lib.data.images import ImageData
 from gan_lib.data.paired import (
     PairedData,
-    edge_map,
     join_pair,
     sobel_magnitude,
     split_pair,
@@ -89,7 +87,6 @@ __all__ = [
     "OBJECTIVES",
     "MEASURES",
     "Pix2PixRecipe",
-    "edge_pairs",
     "PairGenerator",
     "l1_distance",
     "l1_cost",
@@ -165,22 +162,6 @@ class Pix2PixRecipe:
     def effective_l1_weight(self) -> float:
         """The λ in G's cost: 0 for ``"cGAN"``, else ``l1_weight``."""
         return 0.0 if self.objective == "cGAN" else self.l1_weight
-
-
-def edge_pairs(data: ImageData, chunk_size: int = 2_000) -> PairedData:
-    """``PairedData.edges_to_items(data)``, computed ``chunk_size`` at a time.
-
-    The same pairs (Sobel edge drawing → item). In one piece the Sobel
-    maps of 60,000 images take hundreds of MB of intermediates, which made
-    it five times slower on the book's CPU than in chunks.
-    """
-    if not isinstance(data, ImageData):
-        raise TypeError(
-            f"expected gan_lib.data.ImageData, got {type(data).__name__}; "
-            "load one with gan_lib.data.load_images('fashion_mnist')"
-        )
-    edges = torch.cat([edge_map(c) for c in data.images.split(chunk_size)])
-    return PairedData(edges, data.images, data.labels)
 
 
 class PairGenerator(nn.Module):
